@@ -1,0 +1,130 @@
+"""Base relations of measure specs: one row per counted thing and period, with the standard
+columns every measure may stratify or filter on.
+
+Standard columns: period, period_start, period_end, reference_date, unit_key, person_key,
+region_code, sex, age_group, diag_main, diag_sub, care_level, unit_id — plus the columns
+listed per base below. A base is a function ``(ctx, source, window, options) -> Select``;
+register new ones with ``@base("name")``."""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+import sqlalchemy as sa
+
+from ..errors import CapabilityError, SpecError
+from .groups import age_group, diagnosis_main, diagnosis_sub, known_region, known_sex, normalised_icd
+
+BASES: dict[str, Callable] = {}
+STANDARD = ("period", "period_start", "period_end", "reference_date", "unit_key", "person_key", "region_code",
+            "sex", "age_group", "diag_main", "diag_sub", "care_level", "unit_id")
+
+
+def base(name: str):
+    def register(fn):
+        BASES[name] = fn
+        return fn
+    return register
+
+
+def base_relation(name: str, ctx, source, window: str | None, options: Mapping[str, Any]) -> sa.Select:
+    if name not in BASES:
+        raise SpecError(f"unknown base `{name}` (have: {', '.join(sorted(BASES))})")
+    return BASES[name](ctx, source, window, options)
+
+
+def _period_cols(p):
+    return [p.c.period, p.c.period_start, p.c.period_end, p.c.reference_date]
+
+
+def _case_cols(c):
+    return [c.c.case_id.label("unit_key"), c.c.person_key, c.c.region_code, c.c.sex, c.c.age_group, c.c.diag_main, c.c.diag_sub,
+            c.c.care_level, c.c.unit_id]
+
+
+CASE_EXTRA = ("case_id", "start_date", "end_date", "length_gross", "length_net", "ended", "age", "diagnosis",
+              "employment", "vardgivare_id")
+
+
+@base("cases")
+def cases_base(ctx, source, window, options):
+    """Sick-leave cases of ``source`` (MiDAS or Intygsstatistik rule) related to a period by
+    ``window``: ended_in_period | overlaps_period | started_in_period | ongoing_on_reference
+    (adds ``grade_on_reference``, the highest grade of the periods covering the reference date)."""
+    ct = ctx.cases(source, int(options.get("max_gap_days", 5)))
+    c, p = ct.cases, ctx.periods
+    extra = [c.c[k] for k in CASE_EXTRA]
+    if window == "ended_in_period":
+        cond = sa.and_(c.c.ended, c.c.end_date.between(p.c.period_start, p.c.period_end))
+    elif window == "overlaps_period":
+        cond = sa.and_(c.c.start_date <= p.c.period_end, c.c.end_date >= p.c.period_start)
+    elif window == "started_in_period":
+        cond = c.c.start_date.between(p.c.period_start, p.c.period_end)
+    elif window == "ongoing_on_reference":
+        cp = ct.periods
+        cover = sa.select(cp.c.person_key, cp.c.group_key, cp.c.case_seq, p.c.period,
+                          sa.func.max(cp.c.grade).label("grade_on_reference")).select_from(
+            cp.join(p, sa.and_(cp.c.start_date <= p.c.reference_date, cp.c.end_date >= p.c.reference_date))
+        ).group_by(cp.c.person_key, cp.c.group_key, cp.c.case_seq, p.c.period).subquery("cover")
+        on = sa.and_(cover.c.person_key == c.c.person_key, cover.c.group_key == c.c.group_key,
+                     cover.c.case_seq == c.c.case_seq)
+        return (sa.select(*_period_cols(p), *_case_cols(c), *extra, cover.c.grade_on_reference)
+                .select_from(c.join(cover, on).join(p, p.c.period == cover.c.period)))
+    else:
+        raise SpecError(f"base `cases`: unknown window `{window}`")
+    return sa.select(*_period_cols(p), *_case_cols(c), *extra).select_from(c.join(p, cond))
+
+
+@base("index_cases")
+def index_cases_base(ctx, source, window, options):
+    """One row per person and period: the person's *index case* = their first case ended in
+    the period (by end date, then start date), with ``resick_days`` = days from the index
+    case's end to the start of the person's next case (NULL when none)."""
+    ct = ctx.cases(source, int(options.get("max_gap_days", 5)))
+    c, p = ct.cases, ctx.periods
+    rn = sa.func.row_number().over(partition_by=[p.c.period, c.c.person_key],
+                                   order_by=[c.c.end_date, c.c.start_date, c.c.case_id]).label("rn")
+    ranked = sa.select(*_period_cols(p), *_case_cols(c), *[c.c[k] for k in CASE_EXTRA], rn).select_from(
+        c.join(p, sa.and_(c.c.ended, c.c.end_date.between(p.c.period_start, p.c.period_end)))).subquery("ranked")
+    idx = sa.select(*[col for col in ranked.c if col.key != "rn"]).where(ranked.c.rn == 1).subquery("idx")
+    c2 = c.alias("next_case")
+    nxt = sa.select(idx.c.period, idx.c.person_key,
+                    sa.func.min(c2.c.start_date - idx.c.end_date).label("resick_days")).select_from(
+        idx.join(c2, sa.and_(c2.c.person_key == idx.c.person_key, c2.c.start_date > idx.c.end_date))
+    ).group_by(idx.c.period, idx.c.person_key).subquery("nxt")
+    return sa.select(*idx.c, nxt.c.resick_days).select_from(
+        idx.join(nxt, sa.and_(nxt.c.period == idx.c.period, nxt.c.person_key == idx.c.person_key), isouter=True))
+
+
+@base("certificates")
+def certificates_base(ctx, source, window, options):
+    """FK7804 certificates signed in the period (Intygsstatistik), with ``komplt_days`` = days
+    from signing to the first completion request (KOMPLT) sent on or after signing,
+    ``paminn_days`` = days from signing to the first reminder (PAMINN) sent on or after that
+    request, and ``window_closed`` = signing + followup_days <= data_as_of."""
+    if window != "signed_in_period":
+        raise SpecError(f"base `certificates`: unknown window `{window}`")
+    if not source.has("meddelanden"):
+        raise CapabilityError(f"source `{source.name}` (intygsstatistik) has no table `meddelanden`, which "
+                              f"completion requests and reminders are counted from")
+    i, m, p = source.table("intyg"), source.table("meddelanden"), ctx.periods
+    follow = int(options.get("followup_days", 90))
+    fk = sa.select(i).where(i.c.intygstyp == "FK7804").subquery("fk")
+    komplt = sa.select(m.c.intyg_id, sa.func.min(m.c.skickat_datum - fk.c.signeringsdatum).label("komplt_days"),
+                       sa.func.min(m.c.skickat_datum).label("first_komplt")).select_from(
+        m.join(fk, fk.c.intyg_id == m.c.intyg_id)).where(
+        m.c.typ == "KOMPLT", m.c.skickat_datum >= fk.c.signeringsdatum).group_by(m.c.intyg_id).subquery("komplt")
+    paminn = sa.select(m.c.intyg_id, sa.func.min(m.c.skickat_datum - fk.c.signeringsdatum).label("paminn_days")).select_from(
+        m.join(komplt, komplt.c.intyg_id == m.c.intyg_id).join(fk, fk.c.intyg_id == m.c.intyg_id)).where(
+        m.c.typ == "PAMINN", m.c.skickat_datum >= komplt.c.first_komplt).group_by(m.c.intyg_id).subquery("paminn")
+    code = normalised_icd(fk.c.diagnoskod)
+    closed = (fk.c.signeringsdatum + follow) <= sa.cast(sa.literal(ctx.job.data_as_of, sa.Date), sa.Date)
+    return (sa.select(
+        *_period_cols(p), fk.c.intyg_id.label("unit_key"), fk.c.patient_id.label("person_key"),
+        known_region(fk.c.lan_kod).label("region_code"), known_sex(fk.c.kon).label("sex"),
+        age_group(fk.c.alder, ctx.age_bands).label("age_group"), diagnosis_main(code).label("diag_main"),
+        diagnosis_sub(code).label("diag_sub"), fk.c.vardniva.label("care_level"), fk.c.vardenhet_id.label("unit_id"),
+        fk.c.vardgivare_id, fk.c.signeringsdatum.label("signed_date"), komplt.c.komplt_days, paminn.c.paminn_days,
+        closed.label("window_closed"))
+        .select_from(fk.join(p, fk.c.signeringsdatum.between(p.c.period_start, p.c.period_end))
+                     .join(komplt, komplt.c.intyg_id == fk.c.intyg_id, isouter=True)
+                     .join(paminn, paminn.c.intyg_id == fk.c.intyg_id, isouter=True)))

@@ -1,0 +1,86 @@
+"""The strata cube with margins, in one aggregate query.
+
+Every unit row is expanded to each value it takes in every stratifier *and* to the
+stratifier's total (region ``00``, ``T`` elsewhere), by a cross join with a tiny table of
+level numbers; then one GROUP BY computes every cell, margins included, from the units
+themselves — a person in two groups is one person in ``T``. Diagnosis expands to main group,
+sub-group (when there is one) and ``T``."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from ..codes import RIKET, TOTAL
+
+# stratifier -> (output column, level expressions by base column name (None = total literal), total)
+STRATA_COLUMNS = {
+    "region": ("region_code", ["region_code", None], RIKET),
+    "sex": ("sex", ["sex", None], TOTAL),
+    "age_group": ("age_group", ["age_group", None], TOTAL),
+    "diagnosis_group": ("diagnosis_group", ["diag_main", "diag_sub", None], TOTAL),
+    "care_level": ("care_level", ["care_level", None], TOTAL),
+    "unit": ("unit_id", ["unit_id", None], None),
+}
+OUTPUT_DIMS = ("region_code", "sex", "age_group", "diagnosis_group", "care_level", "unit_id")
+_UNIT_TOTAL = "\x00all"        # internal sentinel for "all units"; becomes NULL in the output
+
+
+@dataclass(frozen=True)
+class Aggregation:
+    unit: str                    # "person" counts distinct persons; anything else counts rows
+    numerator_where: object      # SQL expression or None
+    numerator_sum: str | None    # column to sum for the numerator
+    sum_squares: bool = False
+
+
+def _levels(stratum: str, rel):
+    col, levels, total = STRATA_COLUMNS[stratum]
+    exprs = []
+    for lv in levels:
+        if lv is None:
+            exprs.append(sa.literal(total if total is not None else _UNIT_TOTAL))
+        elif stratum == "sex":
+            exprs.append(sa.case((rel.c.sex.in_(["K", "M"]), rel.c.sex), else_=sa.null()))
+        elif stratum == "care_level":
+            exprs.append(sa.case((rel.c.care_level.in_(["PV", "SSV", "PSY"]), rel.c.care_level), else_=sa.null()))
+        else:
+            exprs.append(rel.c[lv])
+    return col, exprs
+
+
+def compile_cube(rel, strata: list[str], agg: Aggregation) -> sa.Select:
+    """``rel``: the filtered base relation (already restricted to the denominator)."""
+    from_ = rel
+    dims = {}
+    for stratum in strata:
+        col, exprs = _levels(stratum, rel)
+        ks = sa.union_all(*[sa.select(sa.literal(i).label("k")) for i in range(len(exprs))]).subquery(f"k_{col}")
+        from_ = from_.join(ks, sa.true())
+        dims[col] = sa.case(*[(ks.c.k == i, e) for i, e in enumerate(exprs)])
+    expanded = sa.select(rel.c.period, *[v.label(k) for k, v in dims.items()], rel.c.unit_key, rel.c.person_key,
+                         *([rel.c[agg.numerator_sum]] if agg.numerator_sum else []),
+                         (agg.numerator_where if agg.numerator_where is not None else sa.true()).label("in_num"),
+                         ).select_from(from_).subquery("expanded")
+    e = expanded
+    where = [e.c[k].is_not(None) for k in dims]
+    if agg.unit == "person":
+        den = sa.func.count(sa.distinct(e.c.person_key))
+        num_count = sa.func.count(sa.distinct(sa.case((e.c.in_num, e.c.person_key))))
+    else:
+        den = sa.func.count()
+        num_count = sa.func.sum(sa.case((e.c.in_num, 1), else_=0))
+    cols = [e.c.period, *[e.c[k] for k in dims]]
+    if agg.numerator_sum:
+        num = sa.func.sum(sa.case((e.c.in_num, e.c[agg.numerator_sum])))
+    else:
+        num = num_count
+    out = [*cols, sa.cast(num, sa.Float).label("numerator"), sa.cast(den, sa.Float).label("denominator")]
+    if agg.sum_squares and agg.numerator_sum:
+        v = sa.cast(e.c[agg.numerator_sum], sa.Float)
+        out.append(sa.func.sum(sa.case((e.c.in_num, v * v))).label("sum_squares"))
+    return sa.select(*out).where(*where).group_by(*cols)
+
+
+def unit_total() -> str:
+    return _UNIT_TOTAL

@@ -1,0 +1,1 @@
+"""Database sessions (embedded DuckDB or any SQLAlchemy URL) and the job runner."""

@@ -1,0 +1,1 @@
+"""The indicator table (Parquet, partitioned by measure and period) and the manifest."""

@@ -1,0 +1,39 @@
+"""Code maps as SQL CASE expressions: input codes and names -> the codes of conventions.md.
+
+A value that no map knows is kept (upper-cased) so that the data-quality checks can name it;
+nothing is silently dropped."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ..codes import REGION_ALIASES, REGION_NAMES, REGIONS, UNKNOWN_REGION
+from ..errors import SpecError
+from ..spec.layouts import load_code_maps
+
+
+def _region_pairs(inera: bool) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    for code in REGION_NAMES:
+        target = UNKNOWN_REGION if (inera and code == "00") else code
+        pairs.append((code, target))
+        if code.startswith("0") and code != "00":
+            pairs.append((code[1:], target))
+    for code, name in REGIONS.items():
+        pairs.append((name.lower(), code))
+        pairs.append(("region " + name.lower(), code))
+    for alias, code in REGION_ALIASES.items():
+        pairs.append((alias.lower(), code))
+    return pairs
+
+
+def map_expression(expr, map_name: str):
+    """``expr`` is already trimmed text (NULL for empty)."""
+    if map_name in ("region", "region_inera"):
+        low = sa.func.lower(expr)
+        whens = [(low == key, sa.literal(val)) for key, val in _region_pairs(map_name == "region_inera")]
+        return sa.case(*whens, else_=expr)
+    maps = load_code_maps()
+    if map_name not in maps:
+        raise SpecError(f"unknown code map `{map_name}` (sources/_maps.yaml)")
+    up = sa.func.upper(expr)
+    return sa.case(*[(up == k, sa.literal(v)) for k, v in maps[map_name].items()], else_=up)

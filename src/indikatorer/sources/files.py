@@ -1,0 +1,116 @@
+"""Finding a table's file in a source folder and exposing it to DuckDB as a raw view."""
+from __future__ import annotations
+
+import codecs
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..engine.session import Session, sql_literal
+from ..errors import SourceError, where
+from ..job import CsvDialect
+
+SUFFIXES = (".parquet", ".csv", ".txt", ".tsv")
+
+
+@dataclass
+class RawFile:
+    path: Path
+    view: str
+    columns: dict[str, str]   # raw column name -> raw SQL type
+    fingerprint: str
+    notes: list[str]
+
+
+def find_table_file(folder: Path, table: str) -> Path | None:
+    for suffix in SUFFIXES:
+        p = folder / f"{table}{suffix}"
+        if p.is_file():
+            return p
+    d = folder / table
+    if d.is_dir() and any(d.glob("*.parquet")):
+        return d
+    return None
+
+
+def fingerprint(path: Path) -> str:
+    h = hashlib.sha256()
+    files = sorted(path.rglob("*.parquet")) if path.is_dir() else [path]
+    for f in files:
+        h.update(f.name.encode())
+        with open(f, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 22), b""):
+                h.update(block)
+    return "sha256:" + h.hexdigest()
+
+
+def _detect_encoding(path: Path, wanted: str | None) -> str:
+    if wanted:
+        try:
+            codecs.lookup(wanted)
+        except LookupError:
+            raise SourceError(f"{where(file=str(path))}: unknown encoding `{wanted}`") from None
+        return wanted
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with open(path, "rb") as fh:
+        try:
+            for block in iter(lambda: fh.read(1 << 22), b""):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8"
+
+
+def _to_utf8(path: Path, encoding: str, work_dir: Path) -> Path:
+    """Streamed transcoding of a non-UTF-8 CSV into the work folder (DuckDB reads UTF-8)."""
+    out = work_dir / f"utf8-{hashlib.sha1(str(path).encode()).hexdigest()[:12]}.csv"
+    try:
+        with open(path, "r", encoding=encoding, newline="") as src, open(out, "w", encoding="utf-8", newline="") as dst:
+            for block in iter(lambda: src.read(1 << 20), ""):
+                dst.write(block)
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"{where(file=str(path))}: not readable as {encoding} (byte {exc.start})") from None
+    return out
+
+
+def _header(path: Path) -> str:
+    with open(path, "r", encoding="utf-8-sig", newline="") as fh:
+        return fh.readline().rstrip("\r\n")
+
+
+def open_raw(session: Session, path: Path, table: str, dialect: CsvDialect) -> RawFile:
+    notes: list[str] = []
+    view = session.new_name(f"raw_{table}")
+    if path.is_dir() or path.suffix == ".parquet":
+        pattern = str(path / "*.parquet") if path.is_dir() else str(path)
+        source_sql = f"read_parquet({sql_literal(pattern)})"
+        decimal_comma = False
+    else:
+        if path.stat().st_size == 0:
+            raise SourceError(f"{where(file=str(path), table=table)}: the file is empty")
+        encoding = _detect_encoding(path, dialect.encoding)
+        readable = path
+        if codecs.lookup(encoding).name != "utf-8":
+            readable = _to_utf8(path, encoding, session.work_dir)
+            notes.append(f"{path.name}: read as {encoding}")
+        header = _header(readable)
+        if not header.strip():
+            raise SourceError(f"{where(file=str(path), table=table)}: the file has no header line")
+        sep = dialect.sep or (";" if header.count(";") > header.count(",") else
+                              "\t" if header.count("\t") > header.count(",") else ",")
+        decimal_comma = (dialect.decimal or ("," if sep == ";" else ".")) == ","
+        source_sql = (f"read_csv({sql_literal(str(readable))}, header=true, all_varchar=true, "
+                      f"delim={sql_literal(sep)}, quote='\"', escape='\"', strict_mode=false, "
+                      f"null_padding=true)")
+    session.conn.exec_driver_sql(
+        f"CREATE TEMPORARY VIEW {view} AS SELECT *, row_number() OVER () AS _row FROM {source_sql}")
+    try:
+        described = session.conn.exec_driver_sql(f"DESCRIBE {view}").fetchall()
+    except Exception as exc:  # DuckDB's own message names the problem (e.g. a bad Parquet file)
+        first = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        raise SourceError(f"{where(file=str(path), table=table)}: cannot be read ({first})") from None
+    columns = {r[0]: str(r[1]) for r in described if r[0] != "_row"}
+    raw = RawFile(path, view, columns, fingerprint(path), notes)
+    raw.decimal_comma = decimal_comma  # type: ignore[attr-defined]
+    return raw

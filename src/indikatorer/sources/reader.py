@@ -1,0 +1,171 @@
+"""Read one source of a job into normalised temporary tables ``src_<source>_<table>``.
+
+Structural problems (missing file or column, unparseable values, nulls in required columns)
+are ``SourceError`` (exit 3) with file, table, column and row; values of person-identifying
+columns are never printed."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from ..engine.session import Session
+from ..errors import SourceError, where
+from ..job import Job
+from ..spec.layouts import Layout, TableSpec, load_layout
+from .codemaps import map_expression
+from .files import find_table_file, open_raw
+from ..compile.dialects import parse_value
+
+_TYPE_WORD = {"date": "a date (YYYY-MM-DD or YYYYMMDD)", "int": "a whole number", "float": "a number",
+              "bool": "true/false"}
+
+
+@dataclass
+class LoadedTable:
+    name: str
+    relation: sa.TableClause
+    origin: str
+    rows: int
+    fingerprint: str
+    columns: dict[str, str]          # logical column -> type
+
+
+@dataclass
+class LoadedSource:
+    name: str
+    kind: str
+    layout: Layout
+    tables: dict[str, LoadedTable] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def table(self, name: str) -> sa.TableClause:
+        return self.tables[name].relation
+
+    def has(self, name: str) -> bool:
+        return name in self.tables
+
+
+def load_source(session: Session, job: Job, name: str) -> LoadedSource:
+    cfg = job.sources[name]
+    layout = load_layout(cfg.kind)
+    loaded = LoadedSource(name, cfg.kind, layout)
+    for tname, tspec in layout.tables.items():
+        physical = cfg.tables.get(tname, tname)
+        renames = cfg.columns.get(tname, {})
+        if cfg.path is not None:
+            folder = job.source_path(name)
+            path = find_table_file(folder, physical)
+            if path is None:
+                if tspec.optional:
+                    loaded.notes.append(f"source `{name}`: optional table `{tname}` not delivered")
+                    continue
+                raise SourceError(f"source `{name}` ({cfg.kind}): table `{tname}` not found: no "
+                                  f"{physical}.parquet or {physical}.csv in {folder}")
+            raw = open_raw(session, path, tname, cfg.csv)
+            loaded.notes.extend(raw.notes)
+            raw_rel = sa.table(raw.view, *[sa.column(c) for c in [*raw.columns, "_row"]])
+            raw_types, origin, fp = raw.columns, str(path), raw.fingerprint
+            decimal_comma = getattr(raw, "decimal_comma", False)
+        else:
+            raw_rel, raw_types, origin = _sql_raw(session, physical, tname, tspec)
+            fp, decimal_comma = f"table:{physical}", False
+        table = _normalise(session, loaded, tname, tspec, raw_rel, raw_types, renames, origin, decimal_comma)
+        table.fingerprint = fp
+        loaded.tables[tname] = table
+    return loaded
+
+
+def _sql_raw(session: Session, physical: str, tname: str, tspec: TableSpec):
+    schema, _, tbl = physical.rpartition(".")
+    try:
+        cols = sa.inspect(session.conn).get_columns(tbl, schema=schema or None)
+    except sa.exc.NoSuchTableError:
+        raise SourceError(f"{where(table=physical)}: not found in the database") from None
+    except sa.exc.SQLAlchemyError as exc:
+        first = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        raise SourceError(f"{where(table=physical)}: cannot be read ({first})") from None
+    if not cols:
+        raise SourceError(f"{where(table=physical)}: not found in the database")
+    types = {c["name"]: str(c["type"]) for c in cols}
+    base = sa.table(tbl, *[sa.column(c) for c in types], schema=schema or None)
+    numbered = sa.select(*[base.c[c] for c in types], sa.func.row_number().over().label("_row")).subquery(
+        session.new_name("raw"))
+    return numbered, types, f"{physical}"
+
+
+def _normalise(session: Session, loaded: LoadedSource, tname: str, tspec: TableSpec, raw_rel,
+               raw_types: dict[str, str], renames: dict[str, str], origin: str,
+               decimal_comma: bool) -> LoadedTable:
+    by_lower = {c.lower(): c for c in raw_types}
+    used: set[str] = set()
+    exprs, raw_of = [], {}
+    header_hint = ""
+    if len(raw_types) == 1:
+        only = next(iter(raw_types))
+        other = ";" if "," in only else "," if ";" in only else None
+        if other:
+            header_hint = f" (the header has one column; is the separator `{other}`?)"
+    for col, cspec in tspec.columns.items():
+        physical = renames.get(col, col)
+        actual = by_lower.get(physical.lower())
+        if actual is None:
+            if cspec.required:
+                raise SourceError(f"{where(file=origin, table=tname, column=physical)}: required column "
+                                  f"missing{header_hint}")
+            exprs.append(sa.cast(sa.null(), _SA[cspec.type]).label(col))
+            continue
+        used.add(actual)
+        src = raw_rel.c[actual]
+        value = parse_value(src, cspec.type, raw_types[actual], session.dialect, decimal_comma)
+        if cspec.map:
+            value = map_expression(value, cspec.map)
+        raw_of[col] = (src, value, actual, cspec)
+        exprs.append(value.label(col))
+    extra = sorted(set(raw_types) - used)
+    if extra:
+        loaded.notes.append(f"{Path(origin).name}: table `{tname}`: ignored unknown column(s) "
+                            + ", ".join(f"`{c}`" for c in extra))
+    _check_values(session, raw_rel, raw_of, tname, origin)
+    name = f"src_{loaded.name}_{tname}".lower()
+    name = "".join(ch if ch.isalnum() else "_" for ch in name)
+    rel = session.materialize(name, sa.select(*exprs, raw_rel.c["_row"].label("_row")))
+    rows = session.scalar(sa.select(sa.func.count()).select_from(rel))
+    if rows == 0:
+        loaded.notes.append(f"{Path(origin).name}: table `{tname}` has no rows")
+    return LoadedTable(tname, rel, origin, rows or 0, "", {c: s.type for c, s in tspec.columns.items()})
+
+
+def _check_values(session: Session, raw_rel, raw_of: dict, tname: str, origin: str) -> None:
+    """One aggregate over the raw table: unparseable values and nulls in required columns."""
+    aggs, checks = [], []
+    for col, (src, value, actual, cspec) in raw_of.items():
+        raw_text = sa.func.nullif(sa.func.trim(sa.cast(src, sa.String)), "")
+        if cspec.type != "string":
+            bad = sa.and_(raw_text.is_not(None), value.is_(None))
+            checks.append((col, actual, cspec, "parse", bad))
+        if not cspec.nullable:
+            checks.append((col, actual, cspec, "null", raw_text.is_(None)))
+    if not checks:
+        return
+    for i, (_, _, _, _, cond) in enumerate(checks):
+        aggs.append(sa.func.count().filter(cond).label(f"n{i}"))
+        aggs.append(sa.func.min(raw_rel.c["_row"]).filter(cond).label(f"r{i}"))
+    result = session.execute(sa.select(*aggs).select_from(raw_rel)).one()
+    for i, (col, actual, cspec, what, _) in enumerate(checks):
+        n, row = result[2 * i], result[2 * i + 1]
+        if not n:
+            continue
+        loc = where(file=origin, table=tname, column=actual, row=row)
+        more = f" ({n} rows in all)" if n > 1 else ""
+        if what == "null":
+            raise SourceError(f"{loc}: value missing in a required column{more}")
+        shown = ""
+        if cspec.identifier is None:
+            val = session.scalar(sa.select(sa.cast(raw_rel.c[actual], sa.String)).where(raw_rel.c["_row"] == row))
+            shown = f" '{str(val)[:40]}'"
+        raise SourceError(f"{loc}: cannot read{shown} as {_TYPE_WORD[cspec.type]}{more}")
+
+
+_SA = {"string": sa.String, "date": sa.Date, "int": sa.BigInteger, "float": sa.Float, "bool": sa.Boolean}

@@ -1,0 +1,1 @@
+"""Declarative specs: source layouts, measure specs and configuration, as frozen pydantic models."""
