@@ -76,7 +76,7 @@ def to_indicator_rows(cells: Cells, spec: MeasureSpec, periods: list[Period], op
 
     out = pd.DataFrame({
         "measure_id": spec.id,
-        "variant": cells.plan.variant,
+        "variant": frame["variant"].astype(str) if "variant" in frame else cells.plan.variant,
         "period": frame["period"].astype(str),
         "period_start": [by_label[p].start if p in by_label else None for p in frame["period"]],
         "period_end": [by_label[p].end if p in by_label else None for p in frame["period"]],
@@ -89,7 +89,7 @@ def to_indicator_rows(cells: Cells, spec: MeasureSpec, periods: list[Period], op
         "numerator": num, "denominator": den, "value": value, "value_unit": spec.value_unit,
         "ci_lower": lower, "ci_upper": upper, "ci_method": method,
     })
-    out["approximate"] = bool(cells.approximate)
+    out["approximate"] = frame["approximate"].astype(bool).to_numpy() if "approximate" in frame else bool(cells.approximate)
     flags = period_flags(spec, periods, options, data_as_of)
     for period, extra in (extra_flags or {}).items():
         flags[period] = sorted(set(flags.get(period, [])) | set(extra))
@@ -137,6 +137,8 @@ def period_flags(spec: MeasureSpec, periods: list[Period], options: dict[str, An
 
 
 def _suppress(out: pd.DataFrame, spec: MeasureSpec, strata: list[str], min_count: int, bands: str) -> pd.DataFrame:
+    if not spec.disclosure_counts:          # e.g. published aggregate reports (villkor 3)
+        return out.assign(suppressed=False, suppression_reason=None)
     dims = {}
     for s in strata:
         col = STRATA_COLUMNS[s][0]
