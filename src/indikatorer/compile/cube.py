@@ -64,20 +64,32 @@ def compile_cube(rel, strata: list[str], agg: Aggregation) -> sa.Select:
                          ).select_from(from_).subquery("expanded")
     e = expanded
     where = [e.c[k].is_not(None) for k in dims]
+    cols = [e.c.period, *[e.c[k] for k in dims]]
+    if agg.unit == "person" and agg.numerator_sum:
+        # a mean per person: first each person's total in the cell, then over persons
+        per = sa.select(*cols, e.c.person_key,
+                        sa.func.sum(sa.case((e.c.in_num, sa.cast(e.c[agg.numerator_sum], sa.Double)))).label("x")
+                        ).where(*where).group_by(*cols, e.c.person_key).subquery("per_person")
+        pcols = [per.c.period, *[per.c[k] for k in dims]]
+        x = sa.func.coalesce(per.c.x, 0.0)
+        out = [*pcols, sa.cast(sa.func.sum(per.c.x), sa.Double).label("numerator"),
+               sa.cast(sa.func.count(), sa.Double).label("denominator")]
+        if agg.sum_squares:
+            out.append(sa.func.sum(x * x).label("sum_squares"))
+        return sa.select(*out).group_by(*pcols)
     if agg.unit == "person":
         den = sa.func.count(sa.distinct(e.c.person_key))
         num_count = sa.func.count(sa.distinct(sa.case((e.c.in_num, e.c.person_key))))
     else:
         den = sa.func.count()
         num_count = sa.func.sum(sa.case((e.c.in_num, 1), else_=0))
-    cols = [e.c.period, *[e.c[k] for k in dims]]
     if agg.numerator_sum:
         num = sa.func.sum(sa.case((e.c.in_num, e.c[agg.numerator_sum])))
     else:
         num = num_count
-    out = [*cols, sa.cast(num, sa.Float).label("numerator"), sa.cast(den, sa.Float).label("denominator")]
+    out = [*cols, sa.cast(num, sa.Double).label("numerator"), sa.cast(den, sa.Double).label("denominator")]
     if agg.sum_squares and agg.numerator_sum:
-        v = sa.cast(e.c[agg.numerator_sum], sa.Float)
+        v = sa.cast(e.c[agg.numerator_sum], sa.Double)
         out.append(sa.func.sum(sa.case((e.c.in_num, v * v))).label("sum_squares"))
     return sa.select(*out).where(*where).group_by(*cols)
 

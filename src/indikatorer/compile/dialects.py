@@ -50,11 +50,11 @@ def parse_value(expr, col_type: str, raw_type: str, dialect: str, decimal_comma:
                        (compact, sa.func.to_date(text, "YYYYMMDD")), else_=sa.null())
     if col_type == "int":
         return sa.case((text.regexp_match(r"^[+-]?\d{1,18}$"), sa.cast(text, sa.BigInteger)), else_=sa.null())
-    return sa.case((text.regexp_match(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"), sa.cast(text, sa.Float)),
+    return sa.case((text.regexp_match(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"), sa.cast(text, sa.Double)),
                    else_=sa.null())
 
 
-_SA_TYPES = {"string": sa.String, "date": sa.Date, "int": sa.BigInteger, "float": sa.Float, "bool": sa.Boolean}
+_SA_TYPES = {"string": sa.String, "date": sa.Date, "int": sa.BigInteger, "float": sa.Double, "bool": sa.Boolean}
 _DUCK = {"int": "BIGINT", "float": "DOUBLE"}
 
 

@@ -104,7 +104,7 @@ def _normalise(session: Session, loaded: LoadedSource, tname: str, tspec: TableS
     header_hint = ""
     if len(raw_types) == 1:
         only = next(iter(raw_types))
-        other = ";" if "," in only else "," if ";" in only else None
+        other = "," if "," in only else ";" if ";" in only else "\\t" if "\t" in only else None
         if other:
             header_hint = f" (the header has one column; is the separator `{other}`?)"
     for col, cspec in tspec.columns.items():
@@ -168,4 +168,4 @@ def _check_values(session: Session, raw_rel, raw_of: dict, tname: str, origin: s
         raise SourceError(f"{loc}: cannot read{shown} as {_TYPE_WORD[cspec.type]}{more}")
 
 
-_SA = {"string": sa.String, "date": sa.Date, "int": sa.BigInteger, "float": sa.Float, "bool": sa.Boolean}
+_SA = {"string": sa.String, "date": sa.Date, "int": sa.BigInteger, "float": sa.Double, "bool": sa.Boolean}

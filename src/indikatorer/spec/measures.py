@@ -101,8 +101,10 @@ def load_catalogue(folder: str | None = None) -> dict[str, MeasureSpec]:
 
 
 def _sort_key(mid: str):
-    parts = mid.replace(".", " ").split()
-    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts]
+    """1.1 < 1.2 < 2.1a < 2.1b < 7.2a < 7.10 < N.1 < V3.1: numbers numerically, letters after."""
+    import re
+    return [(0, int(num), rest) if num else (1, 0, rest)
+            for num, rest in re.findall(r"(\d*)([^\d.]*)", mid) if num or rest]
 
 
 def select_measures(requested, catalogue: dict[str, MeasureSpec]) -> list[MeasureSpec]:

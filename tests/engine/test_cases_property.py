@@ -1,0 +1,95 @@
+"""Property tests: the SQL case builder and the 7.x totals against a tiny pure-Python
+reference (day sets), on random periods (nested, overlapping, touching, gaps around 5)."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from helpers import midas_row, write_job, write_midas
+
+BASE = dt.date(2020, 1, 1)
+AS_OF = dt.date(2020, 12, 31)
+
+
+def reference_cases(periods, gap=5):
+    """periods: (person, start, end, grade). Returns {(person, start, end): (gross, net)}."""
+    out = {}
+    by_person = defaultdict(list)
+    for p, s, e, g in periods:
+        by_person[p].append((s, e, g))
+    for p, ps in by_person.items():
+        ps.sort(key=lambda t: (t[0], t[1]))
+        cases, cur, max_end = [], None, None
+        for s, e, g in ps:
+            if cur is None or (s - max_end).days - 1 > gap:
+                cur = []
+                cases.append(cur)
+                max_end = e
+            cur.append((s, e, g))
+            max_end = max(max_end, e)
+        for c in cases:
+            grade_by_day = {}
+            for s, e, g in c:
+                for k in range((e - s).days + 1):
+                    d = s + dt.timedelta(days=k)
+                    grade_by_day[d] = max(grade_by_day.get(d, 0), g)
+            start, end = min(s for s, _, _ in c), max(e for _, e, _ in c)
+            out[(p, start, end)] = (len(grade_by_day), sum(grade_by_day.values()) / 100, grade_by_day)
+    return out
+
+
+period_st = st.tuples(st.sampled_from(["A", "B", "C"]), st.integers(0, 200), st.integers(0, 60),
+                      st.sampled_from([25, 50, 75, 100]))
+
+
+def _periods(raw):
+    return [(p, BASE + dt.timedelta(days=s), BASE + dt.timedelta(days=s + n), g) for p, s, n, g in raw]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(period_st, min_size=1, max_size=12))
+def test_case_builder_matches_reference(tmp_path_factory, raw):
+    from indikatorer.cases import build_cases, rule_for
+    from indikatorer.engine.session import open_session
+    from indikatorer.job import load_job
+    from indikatorer.sources import load_source
+
+    root = tmp_path_factory.mktemp("prop")
+    periods = _periods(raw)
+    write_midas(root, [midas_row(p, s.isoformat(), e.isoformat(), g) for p, s, e, g in periods])
+    job = load_job(write_job(root, {"fk": {"kind": "midas", "path": "midas/"}}, data_as_of=AS_OF.isoformat()))
+    with open_session() as session:
+        cases = build_cases(session, rule_for(load_source(session, job, "fk")), job.data_as_of).cases
+        rows = session.execute(sa.select(cases.c.person_key, cases.c.start_date, cases.c.end_date,
+                                         cases.c.length_gross, cases.c.length_net, cases.c.ended)).fetchall()
+    got = {(p, s, e): (g, round(n, 6)) for p, s, e, g, n, _ in rows}
+    ref = reference_cases(periods)
+    assert got == {k: (v[0], round(v[1], 6)) for k, v in ref.items()}
+    for p, s, e, g, n, ended in rows:
+        assert ended == ((e + dt.timedelta(days=5)) < AS_OF)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(period_st, min_size=1, max_size=15))
+def test_measure_totals_match_reference(tmp_path_factory, raw):
+    from helpers import cell, run
+
+    root = tmp_path_factory.mktemp("propm")
+    periods = _periods(raw)
+    write_midas(root, [midas_row(p, s.isoformat(), e.isoformat(), g) for p, s, e, g in periods])
+    df = run(write_job(root, {"fk": {"kind": "midas", "path": "midas/"}}, data_as_of=AS_OF.isoformat(),
+                       periods=["2020Q2"], measures=["7.1", "7.2", "7.4"]))
+    q_start, q_end = dt.date(2020, 4, 1), dt.date(2020, 6, 30)
+    ref = reference_cases(periods)
+    ended = [(k, v) for k, v in ref.items() if q_start <= k[2] <= q_end and k[2] + dt.timedelta(days=5) < AS_OF]
+    long = [v[0] for _, v in ended if v[0] >= 15]
+    c71 = cell(df, "7.1", "midas", period="2020Q2")
+    assert (c71.denominator, c71.numerator) == (len(long), sum(long))
+    c72b = cell(df, "7.2b", "midas", period="2020Q2")
+    assert c72b.numerator == sum(1 for d in long if 181 <= d <= 365)
+    ongoing = [v[2][q_end] for k, v in ref.items() if q_end in v[2]]
+    c74 = cell(df, "7.4", "midas", period="2020Q2")
+    assert (c74.numerator, c74.denominator) == (sum(1 for g in ongoing if g < 100), len(ongoing))

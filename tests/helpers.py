@@ -1,0 +1,90 @@
+"""Helpers for tests: write tiny sources and job files, run jobs, read the indicator table."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+import pandas as pd
+import yaml
+
+from indikatorer.engine.runner import run_job
+from indikatorer.job import load_job
+from indikatorer.output.table import read_indicators
+
+MIDAS_COLUMNS = ["person_id", "startdatum", "slutdatum", "omfattning", "formanstyp", "diagnoskod", "kon",
+                 "fodelsear", "hemlan_kod", "sysselsattning"]
+
+
+def write_table(folder: Path, table: str, columns: Sequence[str], rows: Iterable[Sequence], *, sep: str = ";",
+                encoding: str = "utf-8") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{table}.csv"
+    with open(path, "w", encoding=encoding, newline="") as fh:
+        w = csv.writer(fh, delimiter=sep)
+        w.writerow(columns)
+        for r in rows:
+            w.writerow(["" if v is None else v for v in r])
+    return path
+
+
+def midas_row(person, start, end, grade=100, diag="F43.2", sex="K", born=1980, region="05", empl="ANST",
+              typ="SJP"):
+    return [person, start, end, grade, typ, diag, sex, born, region, empl]
+
+
+def write_midas(root: Path, periods: Iterable[Sequence], arenden: Iterable[Sequence] | None = None) -> Path:
+    folder = root / "midas"
+    write_table(folder, "perioder", MIDAS_COLUMNS, periods)
+    if arenden is not None:
+        write_table(folder, "arenden", ["person_id", "datum", "handelse", "lan_kod", "vardenhet_id"], arenden)
+    return folder
+
+
+INTYG_COLUMNS = ["intyg_id", "patient_id", "intygstyp", "signeringsdatum", "vardgivare_id", "vardenhet_id", "lan_kod",
+                 "vardniva", "kon", "alder", "diagnoskod"]
+
+
+def intyg_row(intyg_id, patient, signed, vg="VG1", ve="VE1", lan="05", niva="PV", sex="K", age=40, diag="F43.2",
+              typ="FK7804"):
+    return [intyg_id, patient, typ, signed, vg, ve, lan, niva, sex, age, diag]
+
+
+def write_intygsstatistik(root: Path, intyg, perioder, meddelanden=()) -> Path:
+    folder = root / "intyg"
+    write_table(folder, "intyg", INTYG_COLUMNS, intyg)
+    write_table(folder, "intyg_perioder", ["intyg_id", "grad", "startdatum", "slutdatum"], perioder)
+    write_table(folder, "meddelanden", ["meddelande_id", "intyg_id", "typ", "skickat_datum"], meddelanden)
+    return folder
+
+
+def write_job(root: Path, sources: Mapping[str, Mapping], *, data_as_of="2021-06-30", periods=("2020",),
+              measures="all", strata=None, min_count=0, **extra) -> Path:
+    job = {"name": "test", "data_as_of": data_as_of, "periods": list(periods), "sources": dict(sources),
+           "measures": measures, "disclosure": {"min_count": min_count}, "output": "output/", **extra}
+    if strata is not None:
+        job["strata"] = list(strata)
+    path = root / "job.yaml"
+    path.write_text(yaml.safe_dump(job, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def run(job_path: Path) -> pd.DataFrame:
+    job = load_job(job_path)
+    run_job(job)
+    return read_indicators(job.output_dir)
+
+
+def cell(df: pd.DataFrame, measure: str, variant: str | None = None, period: str = "2020", **dims) -> pd.Series:
+    """The one row of ``measure`` with the given dims (defaults: totals)."""
+    want = {"region_code": "00", "sex": "T", "age_group": "T", "diagnosis_group": "T", "care_level": "T"}
+    want.update(dims)
+    m = (df.measure_id == measure) & (df.period == period)
+    if variant is not None:
+        m &= df.variant == variant
+    for k, v in want.items():
+        m &= df[k] == v
+    rows = df[m]
+    assert len(rows) == 1, f"{len(rows)} rows for {measure} {variant} {period} {want}"
+    return rows.iloc[0]
