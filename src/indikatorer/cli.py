@@ -118,6 +118,10 @@ def demo(out: Path = typer.Option(Path("demo-output"), "--out", help="folder for
     _guard(go)
 
 
+_USAGE_ERRORS = {"UsageError", "BadParameter", "MissingParameter", "NoSuchOption", "BadOptionUsage",
+                 "BadArgumentUsage", "NoArgsIsHelpError"}
+
+
 def main() -> None:
     try:
         rc = app(standalone_mode=False)
@@ -126,11 +130,11 @@ def main() -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except Exception as exc:  # click usage errors and anything else: one line
-        import click
-        if isinstance(exc, click.exceptions.UsageError):
-            typer.echo(f"error: {exc.format_message()}", err=True)
+        if hasattr(exc, "format_message") and type(exc).__name__ in _USAGE_ERRORS:
+            if exc.format_message().strip():
+                typer.echo(f"error: {exc.format_message()}", err=True)
             sys.exit(2)
-        if isinstance(exc, click.exceptions.Abort):
+        if type(exc).__name__ == "Abort":
             sys.exit(130)
         try:
             _fail(exc)
