@@ -36,15 +36,22 @@ def _guard(fn, *args, **kwargs):
 
 
 @app.command()
-def run(job_file: Path = typer.Argument(..., help="the job file (YAML)")):
+def run(job_file: Path = typer.Argument(..., help="the job file (YAML)"),
+        force: bool = typer.Option(False, "--force", help="recompute every partition, changed or not"),
+        wait: float = typer.Option(0.0, "--wait", help="seconds to wait for another run's lock (default: exit)")):
     """Validate the sources, compute the measures and write the output."""
     from .engine.runner import run_job
     from .job import load_job
 
     def go():
         job = load_job(job_file)
-        result = run_job(job)
-        typer.echo(f"wrote {result.rows} rows to {result.output / 'indicators'}")
+        result = run_job(job, force=force, wait_seconds=wait)
+        if result.unchanged:
+            typer.echo(f"unchanged (not recomputed): {len(result.unchanged)} partitions")
+        if not result.published:
+            typer.echo("nothing changed since the published run (use --force to recompute)")
+        else:
+            typer.echo(f"wrote {result.rows} rows to {result.output / 'indicators'}")
         typer.echo(f"manifest: {result.manifest}")
         for mid, why in result.skipped.items():
             typer.echo(f"skipped {mid}: {why}")
@@ -110,7 +117,7 @@ def demo(out: Path = typer.Option(Path("demo-output"), "--out", help="folder for
     def go():
         job_path = write_synthetic(out, persons=persons, seed=1, year=2020, years=1)
         job = load_job(job_path)
-        result = run_job(job)
+        result = run_job(job, force=True)
         typer.echo(f"indicator table: {result.output / 'indicators'} ({result.rows} rows)")
         typer.echo(f"manifest:        {result.manifest}")
         for mid, why in result.skipped.items():

@@ -64,7 +64,10 @@ def test_rerun_replaces_partitions(tmp_path):
     job = _job(tmp_path)
     assert _cli("run", str(job)).returncode == 0
     first = json.loads((tmp_path / "output" / "manifest.json").read_text())["run_id"]
-    assert _cli("run", str(job)).returncode == 0
+    res = _cli("run", str(job))                          # nothing changed: nothing recomputed
+    assert res.returncode == 0 and "nothing changed" in res.stdout
+    assert json.loads((tmp_path / "output" / "manifest.json").read_text())["run_id"] == first
+    assert _cli("run", "--force", str(job)).returncode == 0
     df = ds.dataset(tmp_path / "output" / "indicators").to_table().to_pandas()
     assert df.run_id.nunique() == 1 and df.run_id.iloc[0] != first
     assert not list((tmp_path / "output").rglob("*.tmp"))

@@ -31,8 +31,14 @@ class RunContext:
                               sa.cast(sa.literal(p.end, sa.Date), sa.Date).label("period_end"),
                               sa.cast(sa.literal(p.reference_date, sa.Date), sa.Date).label("reference_date"))
                     for p in self.periods_list]
-            self._periods = self.session.materialize("run_periods", sa.union_all(*rows) if len(rows) > 1 else rows[0])
+            self._periods = self.session.materialize(self.session.new_name("run_periods"), sa.union_all(*rows) if len(rows) > 1 else rows[0])
         return self._periods
+
+    def with_periods(self, periods: list[Period]) -> "RunContext":
+        """The same run (sources, cases) for a subset of the periods."""
+        if [p.label for p in periods] == [p.label for p in self.periods_list]:
+            return self
+        return RunContext(self.job, self.session, self.sources, periods, self.age_bands, None, self._cases)
 
     def sources_of_kind(self, kind: str) -> list[LoadedSource]:
         return [s for s in self.sources.values() if s.kind == kind]

@@ -1,9 +1,17 @@
-"""Run a job: read the sources, compute the selected measures, check, write the output."""
+"""Run a job: plan what changed, read the sources, compute the measures, check, publish.
+
+Incremental: every partition (measure × period) carries a key — a hash of the measure's spec
+and options, the input fingerprints, data_as_of, strata, disclosure and software version.
+A partition whose key equals the published one is not recomputed (``force`` recomputes all);
+it is carried into the new version by a hard link. Sources behind a database URL have no
+fingerprint, so their measures are always recomputed."""
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
+import os
+import shutil
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -12,12 +20,17 @@ from typing import Any
 
 import pandas as pd
 
-from .. import log
+from .. import __version__, log
 from ..errors import CapabilityError, JobError
 from ..job import Job
-from ..output.manifest import versions, write_json_atomic
+from ..output.lock import output_lock
+from ..output.manifest import read_manifest, versions
+from ..output.store import begin_version, carry_over, current_version, output_mode, publish
 from ..output.table import write_partitions
+from ..periods import Period
 from ..sources import load_source
+from ..sources.files import find_table_file, fingerprint
+from ..spec.layouts import load_layout
 from ..spec.measures import MeasureSpec, load_catalogue, resolve_strata, select_measures
 from .context import RunContext
 from .evaluate import evaluate, plan_variants
@@ -33,7 +46,9 @@ class RunResult:
     rows: int
     measures: dict[str, Any] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    unchanged: list[str] = field(default_factory=list)
     manifest: Path | None = None
+    published: bool = False
 
 
 def backend_url(job: Job) -> tuple[str | None, str | None]:
@@ -48,7 +63,6 @@ def backend_url(job: Job) -> tuple[str | None, str | None]:
     src = next(s for s in job.sources.values() if s.url)
     password = None
     if src.password_env:
-        import os
         password = os.environ.get(src.password_env)
         if password is None:
             raise JobError(f"environment variable `{src.password_env}` (password_env) is not set")
@@ -60,29 +74,81 @@ def spec_hash(spec: MeasureSpec, options: dict[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def compute(ctx: RunContext, specs: list[MeasureSpec], explicit: bool, run_id: str, min_count: int,
+def input_fingerprints(job: Job) -> dict[str, str | None]:
+    """``source.table`` -> sha256 of the file(s) for folder sources; None for database tables
+    (and for tables not delivered)."""
+    out: dict[str, str | None] = {}
+    for name, cfg in job.sources.items():
+        layout = load_layout(cfg.kind)
+        for tname in layout.tables:
+            if cfg.url:
+                out[f"{name}.{tname}"] = None
+                continue
+            path = find_table_file(job.source_path(name), cfg.tables.get(tname, tname))
+            out[f"{name}.{tname}"] = fingerprint(path) if path else "absent"
+    return out
+
+
+def partition_key(spec: MeasureSpec, shash: str, period: str, job: Job, inputs: dict[str, str | None],
+                  strata: list[str]) -> str | None:
+    if any(v is None for v in inputs.values()):
+        return None
+    payload = json.dumps({"spec": shash, "period": period, "data_as_of": job.data_as_of.isoformat(),
+                          "inputs": inputs, "strata": strata, "min_count": job.disclosure.min_count,
+                          "options": job.options, "version": __version__}, sort_keys=True, default=str)
+    return "sha256:" + hashlib.sha256(payload.encode()).hexdigest()[:24]
+
+
+@dataclass
+class MeasurePlan:
+    spec: MeasureSpec
+    options: dict[str, Any]
+    strata: list[str]
+    shash: str
+    keys: dict[str, str | None]          # period -> partition key
+    todo: list[Period]                   # periods to compute
+
+
+def plan_measures(job: Job, specs: list[MeasureSpec], periods: list[Period], inputs, previous: dict | None,
+                  force: bool) -> list[MeasurePlan]:
+    published = (previous or {}).get("partitions", {})
+    plans = []
+    for spec in specs:
+        options = resolve_options(spec, job)
+        strata = resolve_strata(spec, job.strata)
+        shash = spec_hash(spec, options)
+        keys = {p.label: partition_key(spec, shash, p.label, job, inputs, strata) for p in periods}
+        todo = [p for p in periods if force or keys[p.label] is None
+                or published.get(f"{spec.id}/{p.label}", {}).get("key") != keys[p.label]]
+        plans.append(MeasurePlan(spec, options, strata, shash, keys, todo))
+    return plans
+
+
+def compute(ctx: RunContext, plans: list[MeasurePlan], explicit: bool, run_id: str, min_count: int,
             result: RunResult) -> pd.DataFrame:
     job = ctx.job
     frames = []
-    for spec in specs:
+    for mp in plans:
+        spec = mp.spec
+        if not mp.todo:
+            continue
         try:
-            plans = plan_variants(ctx, spec)
+            variants = plan_variants(ctx, spec)
         except CapabilityError as exc:
             if explicit:
                 raise
             result.skipped[spec.id] = str(exc)
             log.info(f"skipped {spec.id}: {exc}")
             continue
-        options = resolve_options(spec, job)
-        strata = resolve_strata(spec, job.strata)
-        shash = spec_hash(spec, options)
-        for plan in plans:
+        sub = ctx.with_periods(mp.todo)
+        for plan in variants:
             t0, c0 = time.perf_counter(), time.process_time()
-            cells = evaluate(ctx, spec, plan, options, strata)
-            rows = to_indicator_rows(cells, spec, ctx.periods_list, options, data_as_of=job.data_as_of,
-                                     run_id=run_id, spec_hash=shash, min_count=min_count, bands=ctx.age_bands)
+            cells = evaluate(sub, spec, plan, mp.options, mp.strata)
+            rows = to_indicator_rows(cells, spec, mp.todo, mp.options, data_as_of=job.data_as_of,
+                                     run_id=run_id, spec_hash=mp.shash, min_count=min_count, bands=ctx.age_bands)
             frames.append(rows)
-            info = result.measures.setdefault(spec.id, {"variants": {}, "spec_hash": shash, "options": options})
+            info = result.measures.setdefault(spec.id, {"variants": {}, "spec_hash": mp.shash,
+                                                        "options": mp.options, "run_id": run_id})
             info["variants"][plan.variant] = {
                 "rows": len(rows), "seconds": round(time.perf_counter() - t0, 3),
                 "cpu_seconds": round(time.process_time() - c0, 3), "exclusions": cells.exclusions,
@@ -94,42 +160,77 @@ def compute(ctx: RunContext, specs: list[MeasureSpec], explicit: bool, run_id: s
     return pd.concat(frames, ignore_index=True)
 
 
-def run_job(job: Job, *, measures_dir: str | None = None) -> RunResult:
+def run_job(job: Job, *, force: bool = False, wait_seconds: float = 0.0, measures_dir: str | None = None) -> RunResult:
     catalogue = load_catalogue(measures_dir)
     specs = select_measures(job.measures, catalogue)
     periods = job.period_list
     url, password = backend_url(job)
-    run_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+    run_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:6]
     out = job.output_dir
     result = RunResult(run_id, out, 0)
     started = time.perf_counter()
     age_bands = str(job.options.get("age_bands", "default"))
-    with open_session(url, password=password) as session:
-        sources, fingerprints, notes = {}, {}, []
-        for name in job.sources:
-            t0 = time.perf_counter()
-            src = load_source(session, job, name)
-            sources[name] = src
-            notes.extend(src.notes)
-            for tname, t in src.tables.items():
-                fingerprints[f"{name}.{tname}"] = {"origin": _shown_origin(t.origin, job), "rows": t.rows,
-                                                   "fingerprint": t.fingerprint}
-            log.info(f"read source {name} ({src.kind})", seconds=round(time.perf_counter() - t0, 2))
-        ctx = RunContext(job, session, sources, periods, age_bands=age_bands)
-        table = compute(ctx, specs, job.measures != "all", run_id, job.disclosure.min_count, result)
-    written = write_partitions(out, table) if len(table) else []
-    result.rows = len(table)
-    manifest = {
+    inputs = input_fingerprints(job)
+    with output_lock(out, wait_seconds=wait_seconds, run_id=run_id):
+        previous = read_manifest(out)
+        plans = plan_measures(job, specs, periods, inputs, previous, force)
+        result.unchanged = [f"{mp.spec.id}/{p.label}" for mp in plans for p in periods if p not in mp.todo]
+        if result.unchanged:
+            log.info(f"unchanged, not recomputed: {len(result.unchanged)} partitions",
+                     partitions=",".join(result.unchanged[:20]) + ("…" if len(result.unchanged) > 20 else ""))
+        if not any(mp.todo for mp in plans):
+            result.manifest = out / "manifest.json"
+            log.info("nothing changed since the published run; no new version")
+            return result
+        staging = begin_version(out, run_id)
+        try:
+            with open_session(url, password=password) as session:
+                sources, tables, notes = {}, {}, []
+                for name in job.sources:
+                    t0 = time.perf_counter()
+                    src = load_source(session, job, name)
+                    sources[name] = src
+                    notes.extend(src.notes)
+                    for tname, t in src.tables.items():
+                        tables[f"{name}.{tname}"] = {"origin": _shown_origin(t.origin, job), "rows": t.rows,
+                                                     "fingerprint": t.fingerprint}
+                    log.info(f"read source {name} ({src.kind})", seconds=round(time.perf_counter() - t0, 2))
+                ctx = RunContext(job, session, sources, periods, age_bands=age_bands)
+                table = compute(ctx, plans, job.measures != "all", run_id, job.disclosure.min_count, result)
+                backend = session.dialect
+            mode = output_mode([job.source_path(n) for n, s in job.sources.items() if s.path])
+            written = write_partitions(staging, table, mode) if len(table) else []
+            result.rows = len(table)
+            manifest = _manifest(job, run_id, periods, plans, result, previous, written, tables, notes, backend,
+                                 time.perf_counter() - started)
+            keep = set((previous or {}).get("partitions", {})) - set(written)
+            carry_over(staging, current_version(out), keep)
+            publish(out, staging, run_id, manifest, mode)
+            result.published = True
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+    result.manifest = out / "manifest.json"
+    return result
+
+
+def _manifest(job, run_id, periods, plans, result, previous, written, tables, notes, backend, seconds) -> dict:
+    prev_parts = dict((previous or {}).get("partitions", {}))
+    parts = {k: v for k, v in prev_parts.items() if k not in written}
+    key_of = {(mp.spec.id, p): k for mp in plans for p, k in mp.keys.items()}
+    for w in written:
+        mid, period = w.split("/", 1)
+        parts[w] = {"key": key_of.get((mid, period)), "run_id": run_id}
+    measures = {k: v for k, v in (previous or {}).get("measures", {}).items() if k not in result.measures}
+    measures.update(result.measures)
+    return {
         "run_id": run_id, "job": job.name, "data_as_of": job.data_as_of.isoformat(),
         "periods": [p.label for p in periods], "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(),
-        "seconds": round(time.perf_counter() - started, 3), "software": versions(),
-        "backend": "duckdb" if url is None else session.dialect, "inputs": fingerprints,
-        "measures": result.measures, "skipped": result.skipped, "partitions": written,
+        "seconds": round(seconds, 3), "software": versions(), "backend": backend, "inputs": tables,
+        "measures": measures, "skipped": result.skipped, "partitions": dict(sorted(parts.items())),
+        "recomputed": written, "unchanged": result.unchanged,
         "disclosure": {"min_count": job.disclosure.min_count}, "notes": notes,
     }
-    result.manifest = out / "manifest.json"
-    write_json_atomic(result.manifest, manifest)
-    return result
 
 
 def _shown_origin(origin: str, job: Job) -> str:

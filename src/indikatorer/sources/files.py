@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import codecs
+from functools import lru_cache
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,14 @@ def find_table_file(folder: Path, table: str) -> Path | None:
 
 
 def fingerprint(path: Path) -> str:
+    """sha256 over the file (or the folder's Parquet files); memoised on path, size, mtime."""
+    files = sorted(path.rglob("*.parquet")) if path.is_dir() else [path]
+    stamp = tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
+    return _fingerprint(path, stamp)
+
+
+@lru_cache(maxsize=256)
+def _fingerprint(path: Path, stamp: tuple) -> str:
     h = hashlib.sha256()
     files = sorted(path.rglob("*.parquet")) if path.is_dir() else [path]
     for f in files:
