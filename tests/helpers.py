@@ -72,7 +72,7 @@ def write_job(root: Path, sources: Mapping[str, Mapping], *, data_as_of="2021-06
 
 def run(job_path: Path) -> pd.DataFrame:
     job = load_job(job_path)
-    run_job(job)
+    run_job(job, report=False)
     return read_indicators(job.output_dir)
 
 
@@ -88,3 +88,59 @@ def cell(df: pd.DataFrame, measure: str, variant: str | None = None, period: str
     rows = df[m]
     assert len(rows) == 1, f"{len(rows)} rows for {measure} {variant} {period} {want}"
     return rows.iloc[0]
+
+
+# --- PAS, units survey, NPE and population (areas 2–6, N) -----------------------------------
+
+PAS_COLUMNS = ["kontakt_id", "person_id", "kontaktdatum", "utskrivningsdatum", "vardgivare_id", "vardenhet_id",
+               "lan_kod", "vardniva", "kontakttyp", "yrkeskategori", "hdia", "dia", "op"]
+
+
+def pas_row(kontakt_id, person, date, op="", typ="BESOK", lan="05", niva="PV", ve="VE1", vg="VG1", yrke="LAK",
+            hdia="F43.2", discharged=None):
+    return [kontakt_id, person, date, discharged, vg, ve, lan, niva, typ, yrke, hdia, hdia, op]
+
+
+def write_pas(root: Path, contacts: Iterable[Sequence]) -> Path:
+    folder = root / "pas"
+    write_table(folder, "kontakter", PAS_COLUMNS, contacts)
+    return folder
+
+
+ENHETER_COLUMNS = ["period", "enhet_id", "lan_kod", "vardniva", "agarform", "rehabkoordinator_antal",
+                   "rehabkoordinator_fte", "koordinering_patienter", "sakkunnig_lakare_tillgang",
+                   "sakkunnig_lakare_fte", "fm_utbildning"]
+
+
+def unit_row(period, unit, lan="05", niva="PV", coord_n=0, coord_fte=0.0, coord_patients=None, expert=False,
+             expert_fte=0.0, fm="", owner="OFF"):
+    return [period, unit, lan, niva, owner, coord_n, coord_fte, coord_patients,
+            None if expert is None else ("true" if expert else "false"), expert_fte, fm]
+
+
+def write_enheter(root: Path, units: Iterable[Sequence]) -> Path:
+    folder = root / "enheter"
+    write_table(folder, "enheter", ENHETER_COLUMNS, units, sep=",")
+    return folder
+
+
+NPE_COLUMNS = ["respondent_id", "undersokning", "lan_kod", "enhet_id", "kon", "alder", "sjukskriven_senaste_aret",
+               "fraga_id", "svar", "vikt"]
+
+
+def npe_row(respondent, question, answer, sick=True, survey="PV2020", lan="05", unit="VE1", sex="K", age=40,
+            weight=None):
+    return [respondent, survey, lan, unit, sex, age, "true" if sick else "false", question, answer, weight]
+
+
+def write_npe(root: Path, answers: Iterable[Sequence]) -> Path:
+    folder = root / "npe"
+    write_table(folder, "svar", NPE_COLUMNS, answers, sep=",")
+    return folder
+
+
+def write_population(root: Path, rows: Iterable[Sequence]) -> Path:
+    """rows: (lan_kod, kon, alder, datum, antal)."""
+    folder = root / "population"
+    write_table(folder, "befolkning", ["lan_kod", "kon", "alder", "datum", "antal"], rows)
+    return folder

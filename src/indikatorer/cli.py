@@ -1,10 +1,11 @@
-"""Command line of job.md: run, validate, measures, synth, demo.
+"""Command line of job.md: run, validate, measures, synth, demo; report and export (issue #8).
 
 Every failure prints one line (what and where) and exits with the code of job.md:
 0 success, 1 data-quality failure, 2 bad job file or command line, 3 source not readable
 (4: an internal error — a bug; the line says so)."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -38,14 +39,15 @@ def _guard(fn, *args, **kwargs):
 @app.command()
 def run(job_file: Path = typer.Argument(..., help="the job file (YAML)"),
         force: bool = typer.Option(False, "--force", help="recompute every partition, changed or not"),
-        wait: float = typer.Option(0.0, "--wait", help="seconds to wait for another run's lock (default: exit)")):
+        wait: float = typer.Option(0.0, "--wait", help="seconds to wait for another run's lock (default: exit)"),
+        no_report: bool = typer.Option(False, "--no-report", help="do not write the HTML report")):
     """Validate the sources, compute the measures and write the output."""
     from .engine.runner import run_job
     from .job import load_job
 
     def go():
         job = load_job(job_file)
-        result = run_job(job, force=force, wait_seconds=wait)
+        result = run_job(job, force=force, wait_seconds=wait, report=not no_report)
         if result.unchanged:
             typer.echo(f"unchanged (not recomputed): {len(result.unchanged)} partitions")
         if not result.published:
@@ -53,6 +55,8 @@ def run(job_file: Path = typer.Argument(..., help="the job file (YAML)"),
         else:
             typer.echo(f"wrote {result.rows} rows to {result.output / 'indicators'}")
         typer.echo(f"manifest: {result.manifest}")
+        if result.report:
+            typer.echo(f"report: {result.report}")
         for mid, why in result.skipped.items():
             typer.echo(f"skipped {mid}: {why}")
     _guard(go)
@@ -65,8 +69,13 @@ def validate(job_file: Path = typer.Argument(..., help="the job file (YAML)")):
     from .job import load_job
 
     def go():
+        from .errors import QualityError
         job = load_job(job_file)
-        summary = validate_job(job)
+        try:
+            summary = validate_job(job)
+        except QualityError as exc:          # the per-suite lines, then the one-line error
+            typer.echo(getattr(exc, "details", ""))
+            raise
         typer.echo(summary)
     _guard(go)
 
@@ -120,8 +129,34 @@ def demo(out: Path = typer.Option(Path("demo-output"), "--out", help="folder for
         result = run_job(job, force=True)
         typer.echo(f"indicator table: {result.output / 'indicators'} ({result.rows} rows)")
         typer.echo(f"manifest:        {result.manifest}")
+        if result.report:
+            typer.echo(f"report:          {result.report}")
         for mid, why in result.skipped.items():
             typer.echo(f"skipped {mid}: {why}")
+    _guard(go)
+
+
+@app.command()
+def report(output: Path = typer.Argument(..., help="the output folder of a job (with indicators/ and manifest.json)"),
+           out: Optional[Path] = typer.Option(None, "--out", help="HTML file to write (default OUTPUT/report/index.html)")):
+    """Write the HTML report (charts, definitions, data quality) of an output folder."""
+    from .report import write_report
+
+    def go():
+        typer.echo(f"report: {write_report(output, out)}")
+    _guard(go)
+
+
+@app.command("export")
+def export_cmd(output: Path = typer.Argument(..., help="the output folder of a job"),
+               fmt: str = typer.Option(..., "--format", help="xlsx, csv or kolada"),
+               out: Optional[Path] = typer.Option(None, "--out", help="file to write (default OUTPUT/export/...)"),
+               decimal_comma: bool = typer.Option(False, "--decimal-comma", help="csv: decimal comma (1,5)")):
+    """Export the indicator table: Excel workbook, semicolon CSV or Kolada-style JSON."""
+    from .export import export_output
+
+    def go():
+        typer.echo(f"wrote {export_output(output, fmt, out, decimal_comma=decimal_comma)}")
     _guard(go)
 
 
@@ -129,22 +164,51 @@ _USAGE_ERRORS = {"UsageError", "BadParameter", "MissingParameter", "NoSuchOption
                  "BadArgumentUsage", "NoArgsIsHelpError"}
 
 
-def main() -> None:
+@app.command()
+def history(output: Path = typer.Argument(..., help="the output folder of a job")):
+    """List the published runs of an output folder, newest first, from their manifests."""
+    from .output.history import list_runs
+
+    def go():
+        from rich.console import Console
+        from rich.table import Table
+        runs = list_runs(output)
+        if not runs:
+            typer.echo(f"no published runs in {output}")
+            return
+        table = Table("run_id", "finished", "job", "data_as_of", "recomputed", "unchanged", "seconds", "current")
+        for r in runs:
+            table.add_row(r["run_id"], r["finished_at"], r["job"], r["data_as_of"], str(r["recomputed"]),
+                          str(r["unchanged"]), str(r["seconds"]), "*" if r["current"] else "")
+        Console(width=200).print(table)
+    _guard(go)
+
+
+def _main() -> int:
     try:
         rc = app(standalone_mode=False)
-        if isinstance(rc, int) and rc:
-            sys.exit(rc)
+        return rc if isinstance(rc, int) else 0
     except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except Exception as exc:  # click usage errors and anything else: one line
+        return exc.exit_code
+    except Exception as exc:  # usage errors and anything else: one line
         if hasattr(exc, "format_message") and type(exc).__name__ in _USAGE_ERRORS:
             if exc.format_message().strip():
                 typer.echo(f"error: {exc.format_message()}", err=True)
-            sys.exit(2)
+            return 2
         if type(exc).__name__ == "Abort":
-            sys.exit(130)
+            return 130
         try:
             _fail(exc)
         except typer.Exit as e2:
-            sys.exit(e2.exit_code)
-    sys.exit(0)
+            return e2.exit_code
+    return 0
+
+
+def main() -> None:
+    rc = _main()
+    # Leave without interpreter teardown: the chart renderer's native extension prints
+    # reference-leak warnings at shutdown, which would break the JSON-lines log on stderr.
+    # Everything the command writes is closed (and fsynced) by now.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(rc)

@@ -46,9 +46,9 @@ class QualityError(IndikatorError):
 
 
 class LockError(IndikatorError):
-    """Another run holds the output lock (exit 2)."""
+    """Another run holds the output lock (exit 5, added to job.md's codes: try again later)."""
 
-    exit_code = 2
+    exit_code = 5
 
 
 def where(file: str | None = None, table: str | None = None, column: str | None = None,

@@ -34,7 +34,7 @@ def _job(tmp_path, **kw):
 
 def test_run_writes_partitioned_table_and_manifest(tmp_path):
     job = _job(tmp_path)
-    res = _cli("run", str(job))
+    res = _cli("run", "--no-report", str(job))
     assert res.returncode == 0, res.stderr
     assert "manifest" in res.stdout
     out = tmp_path / "output"
@@ -62,12 +62,12 @@ def test_run_writes_partitioned_table_and_manifest(tmp_path):
 
 def test_rerun_replaces_partitions(tmp_path):
     job = _job(tmp_path)
-    assert _cli("run", str(job)).returncode == 0
+    assert _cli("run", "--no-report", str(job)).returncode == 0
     first = json.loads((tmp_path / "output" / "manifest.json").read_text())["run_id"]
-    res = _cli("run", str(job))                          # nothing changed: nothing recomputed
+    res = _cli("run", "--no-report", str(job))                          # nothing changed: nothing recomputed
     assert res.returncode == 0 and "nothing changed" in res.stdout
     assert json.loads((tmp_path / "output" / "manifest.json").read_text())["run_id"] == first
-    assert _cli("run", "--force", str(job)).returncode == 0
+    assert _cli("run", "--no-report", "--force", str(job)).returncode == 0
     df = ds.dataset(tmp_path / "output" / "indicators").to_table().to_pandas()
     assert df.run_id.nunique() == 1 and df.run_id.iloc[0] != first
     assert not list((tmp_path / "output").rglob("*.tmp"))
@@ -79,7 +79,7 @@ def test_rerun_replaces_partitions(tmp_path):
 ])
 def test_exit_codes(tmp_path, measures, code, words):
     job = _job(tmp_path, measures=measures)
-    res = _cli("run", str(job))
+    res = _cli("run", "--no-report", str(job))
     assert res.returncode == code, res.stderr
     if words:
         assert res.stderr.strip().splitlines()[-1] == f"error: {words} (see `indikatorer measures`)"
@@ -88,11 +88,11 @@ def test_exit_codes(tmp_path, measures, code, words):
 def test_refused_measure_and_unreadable_source(tmp_path):
     write_intygsstatistik(tmp_path, [intyg_row("c1", "X", "2020-02-01")], [["c1", 100, "2020-02-01", "2020-03-01"]])
     job = write_job(tmp_path, {"inera": {"kind": "intygsstatistik", "path": "intyg/"}}, measures=["7.5"])
-    res = _cli("run", str(job))
+    res = _cli("run", "--no-report", str(job))
     assert res.returncode == 2
     assert "person-linked" in res.stderr and "Traceback" not in res.stderr
     (tmp_path / "intyg" / "intyg_perioder.csv").write_text("intyg_id;grad;startdatum;slutdatum\nc1;100;2020-02-01;x\n")
-    res = _cli("run", str(write_job(tmp_path, {"inera": {"kind": "intygsstatistik", "path": "intyg/"}}, measures=["7.1"])))
+    res = _cli("run", "--no-report", str(write_job(tmp_path, {"inera": {"kind": "intygsstatistik", "path": "intyg/"}}, measures=["7.1"])))
     assert res.returncode == 3
     last = res.stderr.strip().splitlines()[-1]
     assert last.startswith("error: file ") and "column `slutdatum`, row 1" in last and "Traceback" not in res.stderr
@@ -100,7 +100,7 @@ def test_refused_measure_and_unreadable_source(tmp_path):
 
 def test_bad_command_line_and_missing_job(tmp_path):
     assert _cli("run").returncode == 2
-    res = _cli("run", str(tmp_path / "nope.yaml"))
+    res = _cli("run", "--no-report", str(tmp_path / "nope.yaml"))
     assert res.returncode == 2 and "not found" in res.stderr
 
 

@@ -7,6 +7,7 @@ listed per base below. A base is a function ``(ctx, source, window, options) -> 
 register new ones with ``@base("name")``."""
 from __future__ import annotations
 
+import inspect
 from typing import Any, Callable, Mapping
 
 import sqlalchemy as sa
@@ -15,21 +16,31 @@ from ..errors import CapabilityError, SpecError
 from .groups import age_group, diagnosis_main, diagnosis_sub, known_region, known_sex, normalised_icd
 
 BASES: dict[str, Callable] = {}
+BASE_KINDS: dict[str, tuple[str, ...]] = {}     # base -> source kinds it reads (first match is its source)
 STANDARD = ("period", "period_start", "period_end", "reference_date", "unit_key", "person_key", "region_code",
             "sex", "age_group", "diag_main", "diag_sub", "care_level", "unit_id")
 
 
-def base(name: str):
+def base(name: str, kinds: tuple[str, ...] | None = None):
+    """Register a base. ``kinds``: the source kinds it reads; in a multi-source plan
+    (``midas+pas``) its ``source`` is the plan's first source of one of these kinds. A base
+    function with a ``sources`` parameter also gets every source of the plan by kind."""
     def register(fn):
         BASES[name] = fn
+        if kinds:
+            BASE_KINDS[name] = tuple(kinds)
         return fn
     return register
 
 
-def base_relation(name: str, ctx, source, window: str | None, options: Mapping[str, Any]) -> sa.Select:
+def base_relation(name: str, ctx, source, window: str | None, options: Mapping[str, Any],
+                  sources: Mapping[str, Any] | None = None) -> sa.Select:
     if name not in BASES:
         raise SpecError(f"unknown base `{name}` (have: {', '.join(sorted(BASES))})")
-    return BASES[name](ctx, source, window, options)
+    fn = BASES[name]
+    if "sources" in inspect.signature(fn).parameters:
+        return fn(ctx, source, window, options, sources=dict(sources or {}))
+    return fn(ctx, source, window, options)
 
 
 def _period_cols(p):
@@ -45,7 +56,7 @@ CASE_EXTRA = ("case_id", "start_date", "end_date", "length_gross", "length_net",
               "employment", "vardgivare_id")
 
 
-@base("cases")
+@base("cases", kinds=("midas", "intygsstatistik"))
 def cases_base(ctx, source, window, options):
     """Sick-leave cases of ``source`` (MiDAS or Intygsstatistik rule) related to a period by
     ``window``: ended_in_period | overlaps_period | started_in_period | ongoing_on_reference
@@ -74,7 +85,7 @@ def cases_base(ctx, source, window, options):
     return sa.select(*_period_cols(p), *_case_cols(c), *extra).select_from(c.join(p, cond))
 
 
-@base("index_cases")
+@base("index_cases", kinds=("midas", "intygsstatistik"))
 def index_cases_base(ctx, source, window, options):
     """One row per person and period: the person's *index case* = their first case ended in
     the period (by end date, then start date), with ``resick_days`` = days from the index
@@ -95,7 +106,7 @@ def index_cases_base(ctx, source, window, options):
         idx.join(nxt, sa.and_(nxt.c.period == idx.c.period, nxt.c.person_key == idx.c.person_key), isouter=True))
 
 
-@base("certificates")
+@base("certificates", kinds=("intygsstatistik",))
 def certificates_base(ctx, source, window, options):
     """FK7804 certificates signed in the period (Intygsstatistik), with ``komplt_days`` = days
     from signing to the first completion request (KOMPLT) sent on or after signing,
@@ -128,3 +139,8 @@ def certificates_base(ctx, source, window, options):
         .select_from(fk.join(p, fk.c.signeringsdatum.between(p.c.period_start, p.c.period_end))
                      .join(komplt, komplt.c.intyg_id == fk.c.intyg_id, isouter=True)
                      .join(paminn, paminn.c.intyg_id == fk.c.intyg_id, isouter=True)))
+
+
+# Bases of the other sources register themselves on import (PAS, units survey, population, NPE).
+from . import bases_pas as _bases_pas  # noqa: E402,F401
+from . import bases_units as _bases_units  # noqa: E402,F401

@@ -32,6 +32,8 @@ class Aggregation:
     numerator_where: object      # SQL expression or None
     numerator_sum: str | None    # column to sum for the numerator
     sum_squares: bool = False
+    keys: tuple[str, ...] = ()   # further grouping columns without margins (e.g. a standardisation band)
+    extra_sums: tuple[str, ...] = ()   # columns summed over every unit of the cell, as `sum_<col>`
 
 
 def _levels(stratum: str, rel):
@@ -58,19 +60,20 @@ def compile_cube(rel, strata: list[str], agg: Aggregation) -> sa.Select:
         ks = sa.union_all(*[sa.select(sa.literal(i).label("k")) for i in range(len(exprs))]).subquery(f"k_{col}")
         from_ = from_.join(ks, sa.true())
         dims[col] = sa.case(*[(ks.c.k == i, e) for i, e in enumerate(exprs)])
-    expanded = sa.select(rel.c.period, *[v.label(k) for k, v in dims.items()], rel.c.unit_key, rel.c.person_key,
-                         *([rel.c[agg.numerator_sum]] if agg.numerator_sum else []),
+    sums = [c for c in dict.fromkeys([*([agg.numerator_sum] if agg.numerator_sum else []), *agg.extra_sums])]
+    expanded = sa.select(rel.c.period, *[v.label(k) for k, v in dims.items()], *[rel.c[k] for k in agg.keys],
+                         rel.c.unit_key, rel.c.person_key, *[rel.c[c] for c in sums],
                          (agg.numerator_where if agg.numerator_where is not None else sa.true()).label("in_num"),
                          ).select_from(from_).subquery("expanded")
     e = expanded
     where = [e.c[k].is_not(None) for k in dims]
-    cols = [e.c.period, *[e.c[k] for k in dims]]
+    cols = [e.c.period, *[e.c[k] for k in dims], *[e.c[k] for k in agg.keys]]
     if agg.unit == "person" and agg.numerator_sum:
         # a mean per person: first each person's total in the cell, then over persons
         per = sa.select(*cols, e.c.person_key,
                         sa.func.sum(sa.case((e.c.in_num, sa.cast(e.c[agg.numerator_sum], sa.Double)))).label("x")
                         ).where(*where).group_by(*cols, e.c.person_key).subquery("per_person")
-        pcols = [per.c.period, *[per.c[k] for k in dims]]
+        pcols = [per.c.period, *[per.c[k] for k in dims], *[per.c[k] for k in agg.keys]]
         x = sa.func.coalesce(per.c.x, 0.0)
         out = [*pcols, sa.cast(sa.func.sum(per.c.x), sa.Double).label("numerator"),
                sa.cast(sa.func.count(), sa.Double).label("denominator")]
@@ -91,6 +94,8 @@ def compile_cube(rel, strata: list[str], agg: Aggregation) -> sa.Select:
     if agg.sum_squares and agg.numerator_sum:
         v = sa.cast(e.c[agg.numerator_sum], sa.Double)
         out.append(sa.func.sum(sa.case((e.c.in_num, v * v))).label("sum_squares"))
+    for c in agg.extra_sums:
+        out.append(sa.cast(sa.func.sum(e.c[c]), sa.Double).label(f"sum_{c}"))
     return sa.select(*out).where(*where).group_by(*cols)
 
 

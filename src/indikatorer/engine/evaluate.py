@@ -8,7 +8,7 @@ from typing import Any, Callable
 import pandas as pd
 import sqlalchemy as sa
 
-from ..compile.bases import base_relation
+from ..compile.bases import BASE_KINDS, base_relation
 from ..compile.cube import Aggregation, compile_cube
 from ..compile.predicates import compile_predicate
 from ..errors import CapabilityError
@@ -34,6 +34,8 @@ class VariantPlan:
     source: LoadedSource | None
     sources: dict[str, LoadedSource] = field(default_factory=dict)   # every source the measure uses, by kind
     override: Variant | None = None
+    entry: tuple[str, ...] = ()           # the kinds of the source entry (`midas+pas` -> midas, pas)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -44,26 +46,105 @@ class Cells:
     exclusions: dict[str, dict[str, int]] = field(default_factory=dict)   # period -> reason -> n
     approximate: bool = False
     notes: list[str] = field(default_factory=list)
+    complete: bool = False                # the frame is already the complete cube (split specs, shapes)
+    flags: dict[str, list[str]] = field(default_factory=dict)             # period -> quality flags
 
 
 def plan_variants(ctx: RunContext, spec: MeasureSpec) -> list[VariantPlan]:
-    """One plan per usable source kind (in the spec's order) and named variant; a measure with
-    no usable source raises CapabilityError naming what is missing."""
+    """One plan per usable source entry (in the spec's order) and named variant; a measure with
+    no usable entry raises CapabilityError naming what is missing.
+
+    An entry is a kind (``midas``) or kinds joined by ``+`` (``midas+pas``: every kind is
+    needed; the first is the plan's ``source``). Its rows have ``variant`` = the entry, a named
+    variant ``entry:name``. A variant whose ``sources`` names entries that are not the spec's
+    runs on those entries only (``pas+midas:aggregate``). ``by_source`` adapts the default
+    definition to an entry (or to every entry containing a kind); ``requires`` lists tables
+    (``midas.arenden``) an entry's sources must deliver; ``linkage: person`` refuses to link
+    sources pseudonymised with different keys."""
     have = {s.kind: s for s in reversed(list(ctx.sources.values()))}
-    usable = [k for k in spec.sources if k in have]
-    if not usable:
+    extra = [e for v in spec.variants.values() for e in (v.sources or []) if e not in spec.sources]
+    entries = list(dict.fromkeys([*spec.sources, *extra]))
+    reasons: list[str] = []
+    plans = []
+    for entry in entries:
+        kinds = tuple(entry.split("+"))
+        why = _unusable(spec, kinds, have)
+        if why:
+            reasons.append(why)
+            continue
+        chosen = [(None, None)] if entry in spec.sources else []
+        chosen += [(n, v) for n, v in spec.variants.items()
+                   if (v.sources is None and entry in spec.sources) or (v.sources and entry in v.sources)]
+        for name, var in chosen:
+            override = _merged(spec, entry, kinds, var)
+            linkage = (override.linkage if override and override.linkage else None) or spec.linkage
+            if linkage == "person" and len(kinds) > 1:
+                why = _link_problem(spec, [have[k] for k in kinds])
+                if why and why.startswith("!"):
+                    reasons.append(why[1:])
+                    continue
+            plan = VariantPlan(entry if name is None else f"{entry}:{name}", have[kinds[0]], dict(have), override,
+                               kinds)
+            if linkage == "person" and len(kinds) > 1 and why:
+                plan.notes.append(why)
+            plans.append(plan)
+    if not plans:
         refusals = [msg for kind, msg in spec.refuse.items() if kind in have]
         if refusals:
             raise CapabilityError(f"`{spec.id}` cannot run: {refusals[0]}")
-        raise CapabilityError(f"`{spec.id}` needs a source of kind {' or '.join(spec.sources)}; the job has "
-                              f"{', '.join(sorted(have)) or 'none'}")
-    plans = []
-    for kind in usable:
-        plans.append(VariantPlan(kind, have[kind], dict(have)))
-        for name, var in spec.variants.items():
-            if var.sources is None or kind in var.sources:
-                plans.append(VariantPlan(f"{kind}:{name}", have[kind], dict(have), var))
+        if all("+" not in e for e in entries) and not spec.requires:
+            raise CapabilityError(f"`{spec.id}` needs a source of kind {' or '.join(entries)}; the job has "
+                                  f"{', '.join(sorted(have)) or 'none'}")
+        raise CapabilityError(f"`{spec.id}` needs sources {' or '.join(entries)}; the job has "
+                              f"{', '.join(sorted(have)) or 'none'} ({'; '.join(dict.fromkeys(reasons))})")
     return plans
+
+
+def _unusable(spec: MeasureSpec, kinds: tuple[str, ...], have: dict[str, LoadedSource]) -> str | None:
+    missing = [k for k in kinds if k not in have]
+    if missing:
+        return f"missing {' and '.join(missing)}"
+    for req in spec.requires:
+        kind, _, table = req.partition(".")
+        if kind in kinds and not have[kind].has(table):
+            return f"source `{have[kind].name}` ({kind}) has no table `{table}`"
+    return None
+
+
+def _link_problem(spec: MeasureSpec, sources: list[LoadedSource]) -> str | None:
+    """``!reason`` when the sources cannot be linked person by person; a note when linkage rests
+    on an assumption; None when they share the pseudonymisation key."""
+    keys = {s.name: getattr(s, "pseudonym_key_id", None) for s in sources}
+    hashed = {k for k in keys.values() if k}
+    if len(hashed) > 1:
+        return (f"!sources {', '.join(f'`{n}`' for n in keys)} are pseudonymised with different keys; "
+                f"persons cannot be linked")
+    if hashed and None in keys.values():
+        plain = [n for n, k in keys.items() if not k]
+        return (f"person linkage assumes that the person_id of {', '.join(f'`{n}`' for n in plain)} is the "
+                f"HMAC pseudonym made with the same key as the sources pseudonymised in this run")
+    return None
+
+
+_MERGED = ("unit", "window", "numerator", "denominator", "approximate", "linkage", "standardise")
+
+
+def _merged(spec: MeasureSpec, entry: str, kinds: tuple[str, ...], var: Variant | None) -> Variant | None:
+    """The entry's ``by_source`` adaptations (kind keys first, then the entry's own), with the
+    named variant on top; None when nothing overrides the spec."""
+    layers = [spec.by_source[k] for k in kinds if k in spec.by_source and k != entry]
+    layers += [spec.by_source[entry]] if entry in spec.by_source else []
+    layers += [var] if var is not None else []
+    if not layers:
+        return None
+    if len(layers) == 1:
+        return layers[0]
+    merged: dict[str, Any] = {"description": layers[-1].description, "sources": layers[-1].sources}
+    for f in _MERGED:
+        for layer in layers:
+            if getattr(layer, f) is not None:
+                merged[f] = getattr(layer, f)
+    return Variant(**merged)
 
 
 def evaluate(ctx: RunContext, spec: MeasureSpec, plan: VariantPlan, options: dict[str, Any],
@@ -78,8 +159,12 @@ def evaluate(ctx: RunContext, spec: MeasureSpec, plan: VariantPlan, options: dic
     num = (var.numerator if var and var.numerator else None) or spec.numerator
     den = (var.denominator if var and var.denominator else None) or spec.denominator
     where = f"measure `{spec.id}` ({spec.spec_file})"
+    if num.base or den.base:              # numerator and denominator from different relations
+        from .split import evaluate_split
+        return evaluate_split(ctx, spec, plan, options, strata, window=window, unit=unit, num=num, den=den)
 
-    rel = base_relation(spec.base, ctx, plan.source, window, options).subquery("base")
+    rel = base_relation(spec.base, ctx, source_for(spec.base, plan), window, options,
+                        sources=plan_sources(plan)).subquery("base")
     excl = [(e.reason, compile_predicate(e.where, rel, options, where)) for e in spec.exclude]
     excl = [(r, p) for r, p in excl if p is not None]
     exclusions = _count_exclusions(ctx, rel, excl)
@@ -93,12 +178,33 @@ def evaluate(ctx: RunContext, spec: MeasureSpec, plan: VariantPlan, options: dic
                       sum_squares=spec.statistic == "mean")
     query = compile_cube(filtered, strata, agg)
     frame = read_frame(ctx, query)
-    return Cells(plan, frame, strata, exclusions, approximate=spec.approximate)
+    approximate = var.approximate if var and var.approximate is not None else spec.approximate
+    return Cells(plan, frame, strata, exclusions, approximate=approximate, notes=list(plan.notes))
+
+
+def plan_sources(plan: VariantPlan) -> dict[str, LoadedSource]:
+    """The sources of the plan's entry by kind (every source of the job for single-kind plans)."""
+    if len(plan.entry) > 1:
+        return {k: plan.sources[k] for k in plan.entry if k in plan.sources}
+    return dict(plan.sources)
+
+
+def source_for(base_name: str, plan: VariantPlan) -> LoadedSource | None:
+    """The source a base reads: the plan's first entry source of a kind the base declares."""
+    kinds = BASE_KINDS.get(base_name)
+    if not kinds or plan.source is None or plan.source.kind in kinds:
+        return plan.source
+    for kind in plan.entry:
+        if kind in kinds and kind in plan.sources:
+            return plan.sources[kind]
+    raise CapabilityError(f"base `{base_name}` reads a source of kind {' or '.join(kinds)}; variant "
+                          f"`{plan.variant}` has none")
 
 
 def read_frame(ctx: RunContext, query) -> pd.DataFrame:
     result = ctx.session.execute(query)
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    columns = list(result.keys())
+    return pd.DataFrame.from_records([tuple(r) for r in result.fetchall()], columns=columns)
 
 
 def _count_exclusions(ctx: RunContext, rel, excl) -> dict[str, dict[str, int]]:
@@ -107,3 +213,8 @@ def _count_exclusions(ctx: RunContext, rel, excl) -> dict[str, dict[str, int]]:
     aggs = [sa.func.count().filter(sa.func.coalesce(p, False)).label(f"e{i}") for i, (_, p) in enumerate(excl)]
     rows = ctx.session.execute(sa.select(rel.c.period, *aggs).group_by(rel.c.period)).fetchall()
     return {r[0]: {reason: int(r[i + 1]) for i, (reason, _) in enumerate(excl) if r[i + 1]} for r in rows}
+
+
+# Custom shapes register themselves on import (villkor 3: V3.1–V3.6).
+from .. import villkor3 as _villkor3  # noqa: E402,F401
+from . import survey as _survey  # noqa: E402,F401  (shape `survey`: NPE measures 6.x)

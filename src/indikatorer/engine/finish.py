@@ -63,7 +63,7 @@ def to_indicator_rows(cells: Cells, spec: MeasureSpec, periods: list[Period], op
                       data_as_of: dt.date, run_id: str, spec_hash: str, min_count: int, bands: str = "default",
                       extra_flags: dict[str, list[str]] | None = None) -> pd.DataFrame:
     by_label = {p.label: p for p in periods}
-    if spec.shape == "generic":
+    if spec.shape == "generic" and not cells.complete:
         frame = complete_cube(cells.frame, cells.strata, [p.label for p in periods], bands)
     else:
         frame = cells.frame.copy()
@@ -73,32 +73,58 @@ def to_indicator_rows(cells: Cells, spec: MeasureSpec, periods: list[Period], op
     num = frame["numerator"].to_numpy(dtype=float)
     den = frame["denominator"].to_numpy(dtype=float)
     value, lower, upper, method = _statistic(spec, frame, num, den)
+    if "ci_method" in frame:
+        # the evaluation computed the statistic itself (age-standardised rates, weighted survey
+        # shares): value, interval and method come from the frame
+        value, lower, upper = (frame[c].to_numpy(dtype=float) for c in ("value", "ci_lower", "ci_upper"))
+        method = frame["ci_method"].to_numpy(dtype=object)
+    value_unit = spec.value_unit
+    if spec.shape != "generic" and "value_unit" in frame:
+        # custom shapes (villkor 3): a row with its own value_unit takes its value from the
+        # frame's `value` column as it is (NaN stays NaN, no interval); other rows get the
+        # spec's statistic of numerator/denominator
+        given = frame["value_unit"].notna().to_numpy()
+        if "value" in frame:
+            value = np.where(given, frame["value"].to_numpy(dtype=float), value)
+            lower, upper = np.where(given, np.nan, lower), np.where(given, np.nan, upper)
+            method = np.where(given, None, method)
+        value_unit = frame["value_unit"].where(frame["value_unit"].notna(), spec.value_unit).astype(str).to_numpy()
 
     out = pd.DataFrame({
         "measure_id": spec.id,
         "variant": frame["variant"].astype(str) if "variant" in frame else cells.plan.variant,
         "period": frame["period"].astype(str),
-        "period_start": [by_label[p].start if p in by_label else None for p in frame["period"]],
-        "period_end": [by_label[p].end if p in by_label else None for p in frame["period"]],
-        "reference_date": [by_label[p].reference_date if p in by_label else None for p in frame["period"]],
+        "period_start": frame["period"].map({k: p.start for k, p in by_label.items()}),
+        "period_end": frame["period"].map({k: p.end for k, p in by_label.items()}),
+        "reference_date": frame["period"].map({k: p.reference_date for k, p in by_label.items()}),
         "region_code": frame["region_code"].astype(str),
         "region_name": frame["region_code"].map(REGION_NAMES).fillna(REGION_NAMES[UNKNOWN_REGION]),
         "sex": frame["sex"].astype(str), "age_group": frame["age_group"].astype(str),
         "diagnosis_group": frame["diagnosis_group"].astype(str), "care_level": frame["care_level"].astype(str),
         "unit_id": frame["unit_id"].where(frame["unit_id"] != unit_total(), None),
-        "numerator": num, "denominator": den, "value": value, "value_unit": spec.value_unit,
+        "numerator": num, "denominator": den, "value": value, "value_unit": value_unit,
         "ci_lower": lower, "ci_upper": upper, "ci_method": method,
     })
     out["approximate"] = frame["approximate"].astype(bool).to_numpy() if "approximate" in frame else bool(cells.approximate)
     flags = period_flags(spec, periods, options, data_as_of)
     for period, extra in (extra_flags or {}).items():
         flags[period] = sorted(set(flags.get(period, [])) | set(extra))
-    out["quality_flags"] = out["period"].map(lambda p: ";".join(flags.get(p, [])) or None)
+    out["quality_flags"] = out["period"].map({p: (";".join(f) or None) for p, f in flags.items()})
+    if "quality_flags" in frame:          # per-row flags of custom shapes, after the period's
+        out["quality_flags"] = [_merge_flags(pf, rf) for pf, rf in zip(out["quality_flags"], frame["quality_flags"])]
     out = _suppress(out, spec, cells.strata, min_count, bands)
     out["data_as_of"] = data_as_of
     out["run_id"] = run_id
     out["spec_hash"] = spec_hash
     return out
+
+
+def _merge_flags(*parts) -> str | None:
+    seen: list[str] = []
+    for part in parts:
+        if isinstance(part, str):
+            seen += [f for f in part.split(";") if f and f not in seen]
+    return ";".join(seen) or None
 
 
 def _statistic(spec: MeasureSpec, frame, num, den):
@@ -109,7 +135,9 @@ def _statistic(spec: MeasureSpec, frame, num, den):
         lo, hi = wilson_interval(np.minimum(num, den), den)
         lo = np.where(num == 0, 0.0, lo)          # exact 0, not a rounding residue
         hi = np.where((num == den) & (den > 0), 1.0, hi)
-        return ratio, lo, hi, np.full(n, "wilson", dtype=object)
+        above = num > den                        # approximate shares (different sources) may exceed 1:
+        lo, hi = np.where(above, np.nan, lo), np.where(above, np.nan, hi)     # no binomial interval then
+        return ratio, lo, hi, np.where(above, None, "wilson").astype(object)
     if spec.statistic == "mean":
         est = mean_interval(den, num, frame["sum_squares"].to_numpy(dtype=float))
         return est.value, est.lower, est.upper, np.full(n, "t-mean", dtype=object)

@@ -28,6 +28,7 @@ from ..output.manifest import read_manifest, versions
 from ..output.store import begin_version, carry_over, current_version, output_mode, publish
 from ..output.table import write_partitions
 from ..periods import Period
+from ..quality import QualityGate
 from ..sources import load_source
 from ..sources.files import find_table_file, fingerprint
 from ..spec.layouts import load_layout
@@ -49,6 +50,7 @@ class RunResult:
     unchanged: list[str] = field(default_factory=list)
     manifest: Path | None = None
     published: bool = False
+    report: Path | None = None
 
 
 def backend_url(job: Job) -> tuple[str | None, str | None]:
@@ -89,13 +91,30 @@ def input_fingerprints(job: Job) -> dict[str, str | None]:
     return out
 
 
+def _used_inputs(spec: MeasureSpec, job: Job, inputs: dict[str, str | None]) -> dict[str, str | None]:
+    """The fingerprints of the sources whose kind the spec can use."""
+    import re
+    kinds = {k for entry in spec.sources for k in re.split(r"[+,\s]+", str(entry)) if k}
+    names = {n for n, cfg in job.sources.items() if cfg.kind in kinds}
+    return {k: v for k, v in inputs.items() if k.split(".", 1)[0] in names}
+
+
+def crash_point(name: str) -> None:
+    """Test hook: ``INDIKATORER_CRASH_AT=name`` kills the process here (SIGKILL), so the tests
+    can show that a run killed at any step leaves the published output intact."""
+    if os.environ.get("INDIKATORER_CRASH_AT") == name:
+        import signal
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 def partition_key(spec: MeasureSpec, shash: str, period: str, job: Job, inputs: dict[str, str | None],
                   strata: list[str]) -> str | None:
+    inputs = _used_inputs(spec, job, inputs)
     if any(v is None for v in inputs.values()):
         return None
     payload = json.dumps({"spec": shash, "period": period, "data_as_of": job.data_as_of.isoformat(),
                           "inputs": inputs, "strata": strata, "min_count": job.disclosure.min_count,
-                          "options": job.options, "version": __version__}, sort_keys=True, default=str)
+                          "age_bands": job.options.get("age_bands", "default"), "version": __version__}, sort_keys=True, default=str)
     return "sha256:" + hashlib.sha256(payload.encode()).hexdigest()[:24]
 
 
@@ -109,11 +128,21 @@ class MeasurePlan:
     todo: list[Period]                   # periods to compute
 
 
+def runnable_on(spec: MeasureSpec, kinds: set[str]) -> bool:
+    """Whether some source entry of the spec (``midas``, ``midas+pas``) has all its kinds in the
+    job — the cheap check before sources are read; ``plan_variants`` makes the full one."""
+    entries = [*spec.sources, *[e for v in spec.variants.values() for e in (v.sources or [])]]
+    return any(set(e.split("+")) <= kinds for e in entries)
+
+
 def plan_measures(job: Job, specs: list[MeasureSpec], periods: list[Period], inputs, previous: dict | None,
                   force: bool) -> list[MeasurePlan]:
-    published = (previous or {}).get("partitions", {})
+    published = {**(previous or {}).get("empty_partitions", {}), **(previous or {}).get("partitions", {})}
+    kinds = {cfg.kind for cfg in job.sources.values()}
     plans = []
     for spec in specs:
+        if job.measures == "all" and not runnable_on(spec, kinds):
+            continue                      # cannot run on these sources: no work, no partitions
         options = resolve_options(spec, job)
         strata = resolve_strata(spec, job.strata)
         shash = spec_hash(spec, options)
@@ -128,39 +157,42 @@ def compute(ctx: RunContext, plans: list[MeasurePlan], explicit: bool, run_id: s
             result: RunResult) -> pd.DataFrame:
     job = ctx.job
     frames = []
-    for mp in plans:
-        spec = mp.spec
-        if not mp.todo:
-            continue
-        try:
-            variants = plan_variants(ctx, spec)
-        except CapabilityError as exc:
-            if explicit:
-                raise
-            result.skipped[spec.id] = str(exc)
-            log.info(f"skipped {spec.id}: {exc}")
-            continue
-        sub = ctx.with_periods(mp.todo)
-        for plan in variants:
-            t0, c0 = time.perf_counter(), time.process_time()
-            cells = evaluate(sub, spec, plan, mp.options, mp.strata)
-            rows = to_indicator_rows(cells, spec, mp.todo, mp.options, data_as_of=job.data_as_of,
-                                     run_id=run_id, spec_hash=mp.shash, min_count=min_count, bands=ctx.age_bands)
-            frames.append(rows)
-            info = result.measures.setdefault(spec.id, {"variants": {}, "spec_hash": mp.shash,
-                                                        "options": mp.options, "run_id": run_id})
-            info["variants"][plan.variant] = {
-                "rows": len(rows), "seconds": round(time.perf_counter() - t0, 3),
-                "cpu_seconds": round(time.process_time() - c0, 3), "exclusions": cells.exclusions,
-                "notes": cells.notes}
-            log.info(f"computed {spec.id} {plan.variant}", rows=len(rows),
-                     seconds=info["variants"][plan.variant]["seconds"])
+    todo = [mp for mp in plans if mp.todo]
+    with log.progress(len(todo)) as bar:
+        for mp in todo:
+            spec = mp.spec
+            bar.advance(f"{spec.id} {spec.name}")
+            try:
+                variants = plan_variants(ctx, spec)
+            except CapabilityError as exc:
+                if explicit:
+                    raise
+                result.skipped[spec.id] = str(exc)
+                log.info(f"skipped {spec.id}: {exc}")
+                continue
+            sub = ctx.with_periods(mp.todo)
+            for plan in variants:
+                t0, c0 = time.perf_counter(), time.process_time()
+                cells = evaluate(sub, spec, plan, mp.options, mp.strata)
+                rows = to_indicator_rows(cells, spec, mp.todo, mp.options, data_as_of=job.data_as_of,
+                                         run_id=run_id, spec_hash=mp.shash, min_count=min_count, bands=ctx.age_bands,
+                                         extra_flags=getattr(cells, "flags", None) or None)
+                frames.append(rows)
+                info = result.measures.setdefault(spec.id, {"variants": {}, "spec_hash": mp.shash,
+                                                            "options": mp.options, "run_id": run_id})
+                info["variants"][plan.variant] = {
+                    "rows": len(rows), "seconds": round(time.perf_counter() - t0, 3),
+                    "cpu_seconds": round(time.process_time() - c0, 3), "exclusions": cells.exclusions,
+                    "notes": cells.notes}
+                log.info(f"computed {spec.id} {plan.variant}", rows=len(rows),
+                         seconds=info["variants"][plan.variant]["seconds"])
     if not frames:
         return pd.DataFrame()
     return pd.concat(frames, ignore_index=True)
 
 
-def run_job(job: Job, *, force: bool = False, wait_seconds: float = 0.0, measures_dir: str | None = None) -> RunResult:
+def run_job(job: Job, *, force: bool = False, wait_seconds: float = 0.0, measures_dir: str | None = None,
+            report: bool = True) -> RunResult:
     catalogue = load_catalogue(measures_dir)
     specs = select_measures(job.measures, catalogue)
     periods = job.period_list
@@ -174,6 +206,11 @@ def run_job(job: Job, *, force: bool = False, wait_seconds: float = 0.0, measure
     with output_lock(out, wait_seconds=wait_seconds, run_id=run_id):
         previous = read_manifest(out)
         plans = plan_measures(job, specs, periods, inputs, previous, force)
+        planned = {mp.spec.id for mp in plans}
+        have = ", ".join(sorted({c.kind for c in job.sources.values()}))
+        for spec in specs:
+            if spec.id not in planned:
+                result.skipped[spec.id] = f"`{spec.id}` needs sources {' or '.join(spec.sources)}; the job has {have}"
         result.unchanged = [f"{mp.spec.id}/{p.label}" for mp in plans for p in periods if p not in mp.todo]
         if result.unchanged:
             log.info(f"unchanged, not recomputed: {len(result.unchanged)} partitions",
@@ -195,23 +232,46 @@ def run_job(job: Job, *, force: bool = False, wait_seconds: float = 0.0, measure
                         tables[f"{name}.{tname}"] = {"origin": _shown_origin(t.origin, job), "rows": t.rows,
                                                      "fingerprint": t.fingerprint}
                     log.info(f"read source {name} ({src.kind})", seconds=round(time.perf_counter() - t0, 2))
+                quality = QualityGate(job, run_id, out)           # data quality (quality/, expectations/)
+                quality.check_sources(session, sources)           # critical failure: QualityError, nothing published
                 ctx = RunContext(job, session, sources, periods, age_bands=age_bands)
                 table = compute(ctx, plans, job.measures != "all", run_id, job.disclosure.min_count, result)
+                table = quality.check_indicators(session, table)  # ... and warnings flag the rows
                 backend = session.dialect
             mode = output_mode([job.source_path(n) for n, s in job.sources.items() if s.path])
+            crash_point("before_write")
             written = write_partitions(staging, table, mode) if len(table) else []
+            crash_point("after_write")
             result.rows = len(table)
             manifest = _manifest(job, run_id, periods, plans, result, previous, written, tables, notes, backend,
                                  time.perf_counter() - started)
-            keep = set((previous or {}).get("partitions", {})) - set(written)
+            manifest["quality"] = quality.manifest_entry()
+            quality.write_report()
+            keep = set(manifest["partitions"]) - set(written)
             carry_over(staging, current_version(out), keep)
-            publish(out, staging, run_id, manifest, mode)
+            crash_point("before_publish")
+            publish(out, staging, run_id, manifest, mode, crash=crash_point)
             result.published = True
         finally:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
+        if report and result.published:
+            result.report = write_report_logged(out)
     result.manifest = out / "manifest.json"
     return result
+
+
+def write_report_logged(out: Path) -> Path | None:
+    """The HTML report of the published output (``report/``). The results are already published:
+    a failure here is logged and never fails the run. ``INDIKATORER_REPORT=0`` skips it."""
+    if os.environ.get("INDIKATORER_REPORT", "1").strip().lower() in ("0", "false", "no", "off"):
+        return None
+    try:
+        from ..report import write_report
+        return write_report(out)
+    except Exception as exc:  # noqa: BLE001 - the report must not fail a published run
+        log.warn(f"report not written: {type(exc).__name__}: {str(exc).strip()[:300]}")
+        return None
 
 
 def _manifest(job, run_id, periods, plans, result, previous, written, tables, notes, backend, seconds) -> dict:
@@ -221,6 +281,16 @@ def _manifest(job, run_id, periods, plans, result, previous, written, tables, no
     for w in written:
         mid, period = w.split("/", 1)
         parts[w] = {"key": key_of.get((mid, period)), "run_id": run_id}
+    # partitions computed without rows (e.g. a yearly measure asked for a quarter) are remembered
+    # with their key, so that an unchanged re-run does not compute them again
+    empty = {k: v for k, v in (previous or {}).get("empty_partitions", {}).items() if k not in written}
+    for mp in plans:
+        if mp.spec.id in result.measures or mp.spec.id in result.skipped:
+            for p in mp.todo:
+                k = f"{mp.spec.id}/{p.label}"
+                if k not in written:
+                    empty[k] = {"key": mp.keys[p.label], "run_id": run_id}
+                    parts.pop(k, None)
     measures = {k: v for k, v in (previous or {}).get("measures", {}).items() if k not in result.measures}
     measures.update(result.measures)
     return {
@@ -228,6 +298,7 @@ def _manifest(job, run_id, periods, plans, result, previous, written, tables, no
         "periods": [p.label for p in periods], "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(),
         "seconds": round(seconds, 3), "software": versions(), "backend": backend, "inputs": tables,
         "measures": measures, "skipped": result.skipped, "partitions": dict(sorted(parts.items())),
+        "empty_partitions": dict(sorted(empty.items())),
         "recomputed": written, "unchanged": result.unchanged,
         "disclosure": {"min_count": job.disclosure.min_count}, "notes": notes,
     }

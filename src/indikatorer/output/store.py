@@ -60,10 +60,12 @@ def carry_over(staging: Path, previous: Path | None, keep: set[str]) -> list[str
     return carried
 
 
-def publish(output: Path, staging: Path, run_id: str, manifest: dict, mode: int = 0o644) -> Path:
+def publish(output: Path, staging: Path, run_id: str, manifest: dict, mode: int = 0o644,
+            crash=lambda point: None) -> Path:
     write_json_atomic(staging / "manifest.json", manifest, mode)
     final = staging.parent / run_id
     os.replace(staging, final)
+    crash("before_switch")
     _fsync_dir(final.parent)
     tmp_link = output / f".current-{run_id}"
     if tmp_link.is_symlink() or tmp_link.exists():
@@ -71,6 +73,7 @@ def publish(output: Path, staging: Path, run_id: str, manifest: dict, mode: int 
     os.symlink(Path("versions") / run_id, tmp_link)
     os.replace(tmp_link, output / "current")                # the atomic switch
     _fsync_dir(output)
+    crash("after_switch")
     for name, target in (("indicators", "current/indicators"), ("manifest.json", "current/manifest.json")):
         link = output / name
         if not link.is_symlink():

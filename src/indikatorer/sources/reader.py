@@ -11,11 +11,12 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from ..engine.session import Session
-from ..errors import SourceError, where
+from ..errors import JobError, SourceError, where
 from ..job import Job
 from ..spec.layouts import Layout, TableSpec, load_layout
 from .codemaps import map_expression
 from .files import find_table_file, open_raw
+from .pseudonym import Pseudonymiser, looks_like_personnummer, read_key
 from ..compile.dialects import parse_value
 
 _TYPE_WORD = {"date": "a date (YYYY-MM-DD or YYYYMMDD)", "int": "a whole number", "float": "a number",
@@ -39,6 +40,7 @@ class LoadedSource:
     layout: Layout
     tables: dict[str, LoadedTable] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    pseudonym_key_id: str | None = None   # fingerprint of the ingest pseudonymisation key (None: ids as delivered)
 
     def table(self, name: str) -> sa.TableClause:
         return self.tables[name].relation
@@ -51,6 +53,10 @@ def load_source(session: Session, job: Job, name: str) -> LoadedSource:
     cfg = job.sources[name]
     layout = load_layout(cfg.kind)
     loaded = LoadedSource(name, cfg.kind, layout)
+    pseudo = None
+    if cfg.pseudonym_key_env:             # personnummer in the identifier columns: HMAC at ingest
+        pseudo = Pseudonymiser(name, cfg.pseudonym_key_env, read_key(cfg.pseudonym_key_env, name), job.data_as_of)
+        loaded.pseudonym_key_id = pseudo.key_id
     for tname, tspec in layout.tables.items():
         physical = cfg.tables.get(tname, tname)
         renames = cfg.columns.get(tname, {})
@@ -69,11 +75,20 @@ def load_source(session: Session, job: Job, name: str) -> LoadedSource:
             raw_types, origin, fp = raw.columns, str(path), raw.fingerprint
             decimal_comma = getattr(raw, "decimal_comma", False)
         else:
-            raw_rel, raw_types, origin = _sql_raw(session, physical, tname, tspec)
+            try:
+                raw_rel, raw_types, origin = _sql_raw(session, physical, tname, tspec)
+            except SourceError:
+                if tspec.optional and tname not in cfg.tables:     # not named by the job: not delivered
+                    loaded.notes.append(f"source `{name}`: optional table `{tname}` not delivered")
+                    continue
+                raise
             fp, decimal_comma = f"table:{physical}", False
-        table = _normalise(session, loaded, tname, tspec, raw_rel, raw_types, renames, origin, decimal_comma)
+        table = _normalise(session, loaded, tname, tspec, raw_rel, raw_types, renames, origin, decimal_comma,
+                           pseudo=pseudo, data_as_of=job.data_as_of)
         table.fingerprint = fp
         loaded.tables[tname] = table
+    if pseudo is not None:
+        loaded.notes.extend(pseudo.notes)
     return loaded
 
 
@@ -97,10 +112,12 @@ def _sql_raw(session: Session, physical: str, tname: str, tspec: TableSpec):
 
 def _normalise(session: Session, loaded: LoadedSource, tname: str, tspec: TableSpec, raw_rel,
                raw_types: dict[str, str], renames: dict[str, str], origin: str,
-               decimal_comma: bool) -> LoadedTable:
+               decimal_comma: bool, pseudo: Pseudonymiser | None = None,
+               data_as_of=None) -> LoadedTable:
     by_lower = {c.lower(): c for c in raw_types}
     used: set[str] = set()
     exprs, raw_of = [], {}
+    joins, cleanups = [], []
     header_hint = ""
     if len(raw_types) == 1:
         only = next(iter(raw_types))
@@ -122,6 +139,14 @@ def _normalise(session: Session, loaded: LoadedSource, tname: str, tspec: TableS
         if cspec.map:
             value = map_expression(value, cspec.map)
         raw_of[col] = (src, value, actual, cspec)
+        if cspec.identifier == "person":
+            if pseudo is not None:
+                mapping, cleanup = pseudo.mapping(session, raw_rel, value, tname, actual)
+                joins.append((mapping, mapping.c.raw == value))
+                cleanups.append(cleanup)
+                value = mapping.c.pseudonym
+            else:
+                _refuse_plain_personnummer(session, raw_rel, value, loaded, tname, actual, data_as_of)
         exprs.append(value.label(col))
     extra = sorted(set(raw_types) - used)
     if extra:
@@ -130,7 +155,14 @@ def _normalise(session: Session, loaded: LoadedSource, tname: str, tspec: TableS
     _check_values(session, raw_rel, raw_of, tname, origin)
     name = f"src_{loaded.name}_{tname}".lower()
     name = "".join(ch if ch.isalnum() else "_" for ch in name)
-    rel = session.materialize(name, sa.select(*exprs, raw_rel.c["_row"].label("_row")))
+    from_ = raw_rel
+    for mapping, on in joins:
+        from_ = from_.join(mapping, on, isouter=True)
+    try:
+        rel = session.materialize(name, sa.select(*exprs, raw_rel.c["_row"].label("_row")).select_from(from_))
+    finally:
+        for cleanup in cleanups:
+            cleanup()
     rows = session.scalar(sa.select(sa.func.count()).select_from(rel))
     if rows == 0:
         loaded.notes.append(f"{Path(origin).name}: table `{tname}` has no rows")
@@ -169,3 +201,15 @@ def _check_values(session: Session, raw_rel, raw_of: dict, tname: str, origin: s
 
 
 _SA = {"string": sa.String, "date": sa.Date, "int": sa.BigInteger, "float": sa.Double, "bool": sa.Boolean}
+
+
+def _refuse_plain_personnummer(session: Session, raw_rel, value, loaded: LoadedSource, tname: str, column: str,
+                               data_as_of) -> None:
+    """A source without ``pseudonym_key_env`` must not carry personnummer: sample its identifier
+    column and refuse (exit 2) when nearly all values are valid personnummer."""
+    import datetime as dt
+    sample = list({r[0] for r in session.execute(sa.select(value).select_from(raw_rel).where(value.is_not(None))
+                                                 .limit(2000)).fetchall()})
+    if looks_like_personnummer(sample, data_as_of or dt.date.today()):
+        raise JobError(f"source `{loaded.name}`: column `{column}` of table `{tname}` holds personnummer; name "
+                       f"`pseudonym_key_env` for the source so that they are pseudonymised at ingest")

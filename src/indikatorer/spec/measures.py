@@ -20,9 +20,17 @@ Stratum = Literal["region", "sex", "age_group", "diagnosis_group", "care_level",
 
 
 class Count(BaseModel):
+    """What is counted on one side of the ratio. ``base``/``window``/``unit`` make the side its
+    own relation (a *split* spec: numerator and denominator from different bases or sources,
+    see ``engine/split.py``); ``broadcast`` names strata the side's base has no column for and
+    whose every category gets the side's total (a population denominator per diagnosis group)."""
     model_config = ConfigDict(extra="forbid", frozen=True)
     where: Any = None          # predicate (see compile/predicates.py)
     sum: str | None = None     # sum this column instead of counting units
+    base: str | None = None    # split specs: this side's base relation
+    window: str | None = None  # split specs: this side's window (default: the spec's)
+    unit: str | None = None    # split specs: this side's unit (default: the spec's)
+    broadcast: list[Stratum] = Field(default_factory=list)
     description: str | None = None
 
 
@@ -31,6 +39,7 @@ class Exclusion(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     reason: str
     where: Any
+    applies_to: list[Literal["numerator", "denominator"]] | None = None   # split specs; None: both sides
 
 
 class Flag(BaseModel):
@@ -55,7 +64,10 @@ class Variant(BaseModel):
     window: str | None = None
     numerator: Count | None = None
     denominator: Count | None = None
-    sources: list[str] | None = None
+    sources: list[str] | None = None          # source entries (``kind`` or ``kind+kind``) it runs on
+    approximate: bool | None = None
+    linkage: Literal["none", "person"] | None = None
+    standardise: Any = None                   # standard population name (or {option: name}): DSR
 
 
 class MeasureSpec(BaseModel):
@@ -75,7 +87,10 @@ class MeasureSpec(BaseModel):
     denominator: Count = Field(default_factory=Count)
     strata: list[Stratum] = Field(default_factory=lambda: ["region", "sex", "age_group", "diagnosis_group"])
     extra_strata: list[Stratum] = Field(default_factory=list)   # used only when the job names them
-    sources: list[str]
+    sources: list[str]                       # entries: a kind, or kinds joined by `+` (all needed)
+    by_source: dict[str, Variant] = Field(default_factory=dict)   # default definition per entry/kind
+    requires: list[str] = Field(default_factory=list)             # `kind.table` that must be delivered
+    linkage: Literal["none", "person"] = "none"                  # person: links sources by pseudonym
     refuse: dict[str, str] = Field(default_factory=dict)
     options: dict[str, Option] = Field(default_factory=dict)
     disclosure_counts: list[Literal["numerator", "denominator"]] = Field(

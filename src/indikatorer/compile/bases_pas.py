@@ -1,0 +1,143 @@
+"""Bases over PAS contacts and Försäkringskassan's case events, and sick-leave cases linked to
+them person by person.
+
+* ``pas_contacts`` — PAS contacts dated in the period (every contact type, ``ADMIN`` — without
+  the patient present — included), with ``has_code`` = the space-separated ``op`` column
+  holds a KVÅ code of the option ``kva_codes`` (a list of config/kva_codes.yaml or codes).
+* ``linked_cases`` — the sick-leave cases of the MiDAS source (window as base ``cases``) with
+  the same person's PAS contacts in the case's window ``[start − lookback_days, end]``:
+  ``first_contact_date``, ``contacts``, ``has_contact`` for contacts with a ``kva_codes``
+  code (any code when the option is empty) and a ``contact_types`` type (any when empty);
+  ``has_followup`` = a contact with a ``followup_codes`` code dated after the first such
+  contact and no later than the case end; ``in_coverage`` = the case's region is one the
+  PAS extract covers (a region's PAS knows nothing of care given elsewhere).
+* ``covered_cases`` — base ``cases`` plus ``in_coverage``: the case's region is one that the
+  plan's region-level sources (PAS contacts, the units survey) report on.
+* ``case_events`` — Försäkringskassan's case events (MiDAS table ``arenden``) dated in the
+  period; ``handelse`` is the event (``IMPULS_INTYG`` …); region and unit of the care unit.
+
+Persons are linked on the pseudonym ``person_id``; both sources must carry the same
+pseudonym (see sources/pseudonym.py)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ..errors import CapabilityError
+from ..spec.codelists import kva_codes
+from .bases import _period_cols, base, cases_base
+from .groups import diagnosis_main, diagnosis_sub, known_region, normalised_icd
+
+_NULL = lambda: sa.cast(sa.null(), sa.String)  # noqa: E731
+
+
+def has_any_code(op_column, codes) -> sa.ColumnElement:
+    """The space-separated code list holds one of ``codes`` (True when ``codes`` is None)."""
+    if not codes:
+        return sa.true()
+    padded = sa.literal(" ") + sa.func.upper(sa.func.replace(sa.func.coalesce(op_column, ""), ",", " ")) + sa.literal(" ")
+    return sa.or_(*[padded.contains(f" {c} ") for c in codes])
+
+
+def _types(column, options):
+    types = options.get("contact_types")
+    if not types:
+        return sa.true()
+    return sa.func.upper(column).in_([str(t).upper() for t in ([types] if isinstance(types, str) else types)])
+
+
+def _pas(sources, name: str):
+    pas = (sources or {}).get("pas")
+    if pas is None:
+        raise CapabilityError(f"base `{name}` links PAS contacts; the plan has no pas source")
+    return pas
+
+
+@base("pas_contacts", kinds=("pas",))
+def pas_contacts_base(ctx, source, window, options):
+    k, p = source.table("kontakter"), ctx.periods
+    code = normalised_icd(k.c.hdia)
+    codes = kva_codes(options.get("kva_codes"))
+    return sa.select(
+        *_period_cols(p), k.c.kontakt_id.label("unit_key"), k.c.person_id.label("person_key"),
+        known_region(k.c.lan_kod).label("region_code"), _NULL().label("sex"), _NULL().label("age_group"),
+        diagnosis_main(code).label("diag_main"), diagnosis_sub(code).label("diag_sub"),
+        k.c.vardniva.label("care_level"), k.c.vardenhet_id.label("unit_id"), k.c.vardgivare_id,
+        k.c.kontaktdatum.label("contact_date"), sa.func.upper(k.c.kontakttyp).label("kontakttyp"),
+        k.c.yrkeskategori, k.c.op, k.c.hdia, has_any_code(k.c.op, codes).label("has_code"),
+    ).select_from(k.join(p, k.c.kontaktdatum.between(p.c.period_start, p.c.period_end)))
+
+
+@base("linked_cases", kinds=("midas",))
+def linked_cases_base(ctx, source, window, options, sources=None):
+    pas = _pas(sources, "linked_cases")
+    lc = cases_base(ctx, source, window, options).subquery("lc")
+    k = pas.table("kontakter")
+    lookback = int(options.get("lookback_days", 0))
+    codes = kva_codes(options.get("kva_codes"))
+    hits = sa.select(k.c.person_id.label("pid"), k.c.kontaktdatum.label("d")).where(
+        has_any_code(k.c.op, codes), _types(k.c.kontakttyp, options)).subquery("hits")
+    first = sa.select(lc.c.period, lc.c.unit_key, sa.func.min(hits.c.d).label("first_contact_date"),
+                      sa.func.count().label("contacts")).select_from(
+        lc.join(hits, sa.and_(hits.c.pid == lc.c.person_key, hits.c.d >= lc.c.start_date - lookback,
+                              hits.c.d <= lc.c.end_date))
+    ).group_by(lc.c.period, lc.c.unit_key).subquery("first_hit")
+    cols = [*lc.c, first.c.first_contact_date,
+            sa.func.coalesce(first.c.contacts, 0).label("contacts"),
+            first.c.first_contact_date.is_not(None).label("has_contact")]
+    joined = lc.join(first, sa.and_(first.c.period == lc.c.period, first.c.unit_key == lc.c.unit_key), isouter=True)
+    fcodes = kva_codes(options.get("followup_codes"), "followup_codes")
+    if fcodes:
+        fu = sa.select(k.c.person_id.label("pid"), k.c.kontaktdatum.label("d")).where(
+            has_any_code(k.c.op, fcodes)).subquery("fu")
+        lc2 = lc.alias("lc2")
+        follow = sa.select(first.c.period, first.c.unit_key, sa.func.min(fu.c.d).label("first_followup_date")).select_from(
+            first.join(lc2, sa.and_(lc2.c.period == first.c.period, lc2.c.unit_key == first.c.unit_key))
+            .join(fu, sa.and_(fu.c.pid == lc2.c.person_key, fu.c.d > first.c.first_contact_date,
+                              fu.c.d <= lc2.c.end_date))
+        ).group_by(first.c.period, first.c.unit_key).subquery("follow")
+        joined = joined.join(follow, sa.and_(follow.c.period == lc.c.period, follow.c.unit_key == lc.c.unit_key),
+                             isouter=True)
+        cols += [follow.c.first_followup_date, follow.c.first_followup_date.is_not(None).label("has_followup")]
+    else:
+        cols += [sa.cast(sa.null(), sa.Date).label("first_followup_date"), sa.false().label("has_followup")]
+    regions = sa.select(known_region(k.c.lan_kod)).distinct()
+    cols.append(lc.c.region_code.in_(regions).label("in_coverage"))
+    return sa.select(*cols).select_from(joined)
+
+
+def _coverage_regions(sources):
+    """Region codes the plan's region-level sources report on (None: no such source)."""
+    parts = []
+    pas = (sources or {}).get("pas")
+    if pas is not None and pas.has("kontakter"):
+        k = pas.table("kontakter")
+        parts.append(sa.select(known_region(k.c.lan_kod).label("r")))
+    units = (sources or {}).get("enheter")
+    if units is not None and units.has("enheter"):
+        e = units.table("enheter")
+        parts.append(sa.select(known_region(e.c.lan_kod).label("r")))
+    if not parts:
+        return None
+    return sa.union(*parts) if len(parts) > 1 else parts[0].distinct()
+
+
+@base("covered_cases", kinds=("midas", "intygsstatistik"))
+def covered_cases_base(ctx, source, window, options, sources=None):
+    c = cases_base(ctx, source, window, options).subquery("cc")
+    regions = _coverage_regions({k: v for k, v in (sources or {}).items() if k != source.kind})
+    covered = sa.true() if regions is None else c.c.region_code.in_(sa.select(regions.subquery("cov").c[0]))
+    return sa.select(*c.c, covered.label("in_coverage"))
+
+
+@base("case_events", kinds=("midas",))
+def case_events_base(ctx, source, window, options):
+    if not source.has("arenden"):
+        raise CapabilityError(f"source `{source.name}` (midas) has no table `arenden` (Försäkringskassan's case "
+                              f"events)")
+    a, p = source.table("arenden"), ctx.periods
+    return sa.select(
+        *_period_cols(p), sa.cast(a.c._row, sa.String).label("unit_key"), a.c.person_id.label("person_key"),
+        known_region(a.c.lan_kod).label("region_code"), _NULL().label("sex"), _NULL().label("age_group"),
+        _NULL().label("diag_main"), _NULL().label("diag_sub"), _NULL().label("care_level"),
+        a.c.vardenhet_id.label("unit_id"), a.c.datum.label("event_date"), sa.func.upper(a.c.handelse).label("handelse"),
+    ).select_from(a.join(p, a.c.datum.between(p.c.period_start, p.c.period_end)))

@@ -1,0 +1,193 @@
+"""How Great Expectations runs here: inside the run's own database connection.
+
+This is the one module that knows Great Expectations' internals (tested with
+great-expectations 1.24.1, pinned in pyproject.toml; ``tests/quality/test_gxengine.py`` fails
+if an upgrade stops this from taking effect).
+
+The data to check are the run's normalised temporary tables ``src_<source>_<table>`` in the
+run's session (embedded DuckDB or PostgreSQL). Temporary tables exist only on the session's
+connection, so GX must send every query through that connection, and must never open one of
+its own. GX 1.x does neither by itself:
+
+* On DuckDB, GX opens a connection per query and closes it before reading the result, so
+  every metric comes back empty (DuckDB is not among GX's "persisted connection" dialects;
+  great_expectations issues #10738, #11579). On PostgreSQL a new connection does not see the
+  session's temporary tables.
+* GX reflects column types with ``sa.inspect(engine)``; through duckdb-engine 0.17 with
+  SQLAlchemy >= 2.0.45 that fails, and GX's fallback then opens a new connection and closes it
+  again — on the StaticPool of the embedded DuckDB that rolls back the run's transaction.
+* GX has no DuckDB regex or type module (``dialect_module`` is None).
+
+``RunConnectionEngine`` (a subclass of GX's ``SqlAlchemyExecutionEngine``, used in place of
+GX's own; no GX module is patched) closes those gaps:
+
+* ``get_connection`` / ``execute_query`` / ``execute_query_in_transaction`` use the run's
+  connection. The run's transaction is committed before checks (``checkpoint``) so that a
+  failing check query — which aborts the transaction on both engines — is rolled back without
+  losing the session's tables;
+* ``get_inspector`` reads column names and types from ``information_schema.columns`` of the
+  session's own temporary schema;
+* DuckDB gets PostgreSQL's dialect module (duckdb-engine's dialect is PostgreSQL's; regexes
+  render as ``~``, which in DuckDB matches the whole string — the suites anchor every regex);
+* GX's ``engine`` shares the session's (initialised) dialect but has a pool that refuses to
+  connect: any GX code path that tries to open a connection of its own fails loudly (the
+  expectation reports an error) instead of silently reading nothing or touching the session.
+
+Also here: the ephemeral data context (no files, no analytics, no progress bars) and the
+Validator over one table (GX's ``Validator`` with one ``SqlAlchemyBatchData`` batch)."""
+from __future__ import annotations
+
+import logging
+import os
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any, Iterator  # noqa: F401
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+import warnings  # noqa: E402
+
+with warnings.catch_warnings():      # GX 1.24 imports the deprecated sre_constants / sre_parse
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import great_expectations as gx  # noqa: E402  (after the environment is set)
+import sqlalchemy as sa  # noqa: E402
+from great_expectations.core.batch import Batch, LegacyBatchDefinition  # noqa: E402
+from great_expectations.core.id_dict import IDDict  # noqa: E402
+from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
+from great_expectations.execution_engine import SqlAlchemyExecutionEngine  # noqa: E402
+from great_expectations.execution_engine.sqlalchemy_batch_data import SqlAlchemyBatchData  # noqa: E402
+from great_expectations.validator.validator import Validator  # noqa: E402
+from sqlalchemy.dialects import postgresql as _pg_types  # noqa: E402
+
+from .. import log  # noqa: E402
+
+TESTED_GX_VERSION = "1.24.1"
+
+for _name in ("great_expectations", "great_expectations.expectations.metrics.util"):
+    logging.getLogger(_name).setLevel(logging.ERROR)
+
+# information_schema data_type (upper case) -> SQLAlchemy type GX compares with isinstance()
+_TYPES: dict[str, type] = {
+    "VARCHAR": sa.VARCHAR, "CHARACTER VARYING": sa.VARCHAR, "TEXT": sa.TEXT, "CHAR": sa.CHAR,
+    "CHARACTER": sa.CHAR, "BPCHAR": sa.CHAR,
+    "BIGINT": sa.BIGINT, "INTEGER": sa.INTEGER, "SMALLINT": sa.SMALLINT, "HUGEINT": sa.BIGINT,
+    "DATE": sa.DATE, "DOUBLE": _pg_types.DOUBLE_PRECISION, "DOUBLE PRECISION": _pg_types.DOUBLE_PRECISION,
+    "FLOAT": sa.REAL, "REAL": sa.REAL, "BOOLEAN": sa.BOOLEAN, "NUMERIC": sa.NUMERIC, "DECIMAL": sa.NUMERIC,
+    "TIMESTAMP": sa.TIMESTAMP, "TIMESTAMP WITHOUT TIME ZONE": sa.TIMESTAMP,
+}
+
+
+class SecondConnectionError(RuntimeError):
+    """GX tried to open a connection of its own while checking the run's tables."""
+
+
+class _SessionCatalog:
+    """The part of SQLAlchemy's Inspector that GX uses, answered from the session's own
+    temporary tables (DuckDB: catalog ``temp``; PostgreSQL: schema ``pg_temp_N``)."""
+
+    def __init__(self, conn: sa.Connection):
+        self._conn = conn
+        self.dialect = conn.dialect
+
+    def get_pk_constraint(self, table_name: str, schema: str | None = None, **kw: Any) -> dict:
+        return {"constrained_columns": [], "name": None}
+
+    def get_columns(self, table_name: str, schema: str | None = None, **kw: Any) -> list[dict]:
+        rows = self._conn.execute(sa.text(
+            "SELECT column_name, upper(data_type) FROM information_schema.columns "
+            "WHERE table_name = :t AND (table_catalog = 'temp' OR table_schema LIKE 'pg\\_temp\\_%') "
+            "ORDER BY ordinal_position"), {"t": str(table_name)}).fetchall()
+        return [{"name": name, "type": _TYPES.get(str(dtype), sa.types.NullType)(), "nullable": True}
+                for name, dtype in rows]
+
+
+class RunConnectionEngine(SqlAlchemyExecutionEngine):
+    """GX's SQLAlchemy execution engine bound to one open connection (the run's session)."""
+
+    def __init__(self, conn: sa.Connection):
+        self._run_conn = conn
+        guard = sa.engine.Engine(sa.pool.NullPool(_refuse_connection), conn.dialect, conn.engine.url)
+        super().__init__(engine=guard, create_temp_table=False)
+        if self.dialect_module is None:          # DuckDB: duckdb-engine's dialect is PostgreSQL's
+            self.dialect_module = _pg_types
+
+    @contextmanager
+    def get_connection(self) -> Iterator[sa.Connection]:
+        yield self._run_conn
+
+    def execute_query(self, query):
+        try:
+            return self._run_conn.execute(query)
+        except sa.exc.DBAPIError:
+            self._run_conn.rollback()        # back to the checkpoint; the session's tables stay
+            raise
+
+    def execute_query_in_transaction(self, query):
+        return self.execute_query(query)
+
+    def get_inspector(self):
+        return _SessionCatalog(self._run_conn)
+
+    def close(self) -> None:                 # the run owns the connection and the engine
+        pass
+
+    def __del__(self) -> None:
+        pass
+
+
+def checkpoint(conn: sa.Connection) -> None:
+    """Commit the run's transaction: temporary tables survive a commit on both engines, and a
+    check query that fails can then be rolled back without taking them along."""
+    conn.commit()
+
+
+def _refuse_connection():
+    raise SecondConnectionError("Great Expectations tried to open a database connection of its own; "
+                                "the checks must run on the run's session (see quality/gxengine.py)")
+
+
+@lru_cache(maxsize=1)
+def context():
+    """One ephemeral data context per process: no files, no analytics, no progress bars."""
+    if gx.__version__ != TESTED_GX_VERSION:
+        log.warn(f"great-expectations {gx.__version__} is not the tested {TESTED_GX_VERSION}; "
+                 "the data-quality adapter (quality/gxengine.py) may not take effect")
+    from great_expectations.data_context.types.base import DataContextConfig, InMemoryStoreBackendDefaults
+    cfg = DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(), analytics_enabled=False)
+    ctx = gx.get_context(project_config=cfg, mode="ephemeral")
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    return ctx
+
+
+def validator(conn: sa.Connection, table_name: str) -> Validator:
+    """A GX Validator over one table of the run's session."""
+    engine = RunConnectionEngine(conn)
+    data = SqlAlchemyBatchData(execution_engine=engine, table_name=table_name)
+    definition = LegacyBatchDefinition(datasource_name="run", data_connector_name="session",
+                                       data_asset_name=table_name, batch_identifiers=IDDict({}))
+    return Validator(execution_engine=engine, batches=[Batch(data=data, batch_definition=definition)],
+                     data_context=context())
+
+
+def run_suite(conn: sa.Connection, table_name: str, suite: gx.ExpectationSuite, result_format: Any,
+              parameters: dict[str, Any] | None = None):
+    """Validate ``suite`` on ``table_name``; returns GX's ExpectationSuiteValidationResult."""
+    try:
+        return validator(conn, table_name).validate(expectation_suite=suite, result_format=result_format,
+                                                    suite_parameters=parameters or {}, catch_exceptions=True)
+    finally:
+        finish_pending_result(conn)
+
+
+def finish_pending_result(conn: sa.Connection) -> None:
+    """GX reads at most 200 rows of a SQL check's result (``fetchmany``); DuckDB >= 2.0 then
+    refuses some later work on the connection (``register``) until the rest is cancelled."""
+    if conn.dialect.name != "duckdb":
+        return
+    abort = getattr(conn.connection.driver_connection, "abort", None)
+    if abort is not None:
+        abort()
+
+
+def suite_from_json(data: dict) -> gx.ExpectationSuite:
+    return gx.ExpectationSuite(**data)
