@@ -12,7 +12,7 @@ from typing import Optional
 
 import typer
 
-from .errors import IndikatorError
+from .errors import IndikatorError, JobError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Follow-up measures for the sick-leave and rehabilitation process.")
@@ -109,7 +109,7 @@ def synth(out: Path = typer.Option(..., "--out", help="folder to write the data 
 
     def go():
         if fmt not in ("parquet", "csv"):
-            raise typer.BadParameter("--format must be parquet or csv")
+            raise JobError("--format must be parquet or csv")
         job = write_synthetic(out, persons=persons, seed=seed, year=year, years=years, fmt=fmt)
         typer.echo(f"wrote synthetic data and {job}")
     _guard(go)
