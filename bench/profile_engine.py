@@ -9,7 +9,7 @@ data-quality suites of the loaded sources, one statement per check), ``cases`` (
 case builder: case_periods, cases — and the net-days subquery on its own), ``7x`` (each 7.x
 measure's query), ``pas`` (PAS-linked bases: the code scan, coverage regions, 4.1).
 Prints one JSON line per statement (step, seconds, cpu, first 160 characters of SQL) and a
-summary. ``--explain`` also writes EXPLAIN ANALYZE of the slowest statements to
+summary. ``--memory-limit 3GB`` sets DuckDB's memory_limit first. ``--explain`` also writes EXPLAIN ANALYZE of the slowest statements to
 bench/out/profile/."""
 from __future__ import annotations
 
@@ -59,11 +59,14 @@ def main(argv=None) -> int:
     ap.add_argument("data_dir")
     ap.add_argument("--steps", default="read,cases,7x")
     ap.add_argument("--explain", action="store_true")
+    ap.add_argument("--memory-limit", help="SET memory_limit first (e.g. 3GB): what a bounded buffer costs")
     a = ap.parse_args(argv)
     steps = set(a.steps.split(","))
     job = load_job(Path(a.data_dir) / "job.yaml")
     names = [n for n, s in job.sources.items() if s.kind == "midas" or ("pas" in steps and s.kind == "pas")]
     with open_session(None) as session:
+        if a.memory_limit:
+            session.conn.exec_driver_sql(f"SET memory_limit = '{a.memory_limit}'")
         instrument(session)
         sources = {}
         for n in names:

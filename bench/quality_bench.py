@@ -116,7 +116,8 @@ def main() -> int:
                           "failed": [r.check for r in run.results if r.failed]}
     result = {"machine": machine(), "job": str(args.job), "gx_import_seconds": round(gx_import, 2),
               "read_sources_seconds": round(read_secs, 2), "suites": rows_out, "total_rows": total_rows,
-              "total_check_seconds": round(total_secs, 2), "end_after_start_alone": pair, "indicators": indicators, "details": details,
+              "total_check_seconds": round(total_secs, 2), "end_after_start_alone": pair, "indicators": indicators,
+              "details": details,
               "maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
     print(f"machine: {result['machine']}")
     print("| suite | rows | expectations | seconds | CPU seconds | failed |\n|---|---:|---:|---:|---:|---|")

@@ -270,7 +270,7 @@ def render(results: dict) -> str:
             if not m:
                 continue
             chk = s.get("checks", {}).get(c)
-            cs = "" if chk is None else (f"OK, {chk['published_compared']:,} cells exact".replace(",", " ")
+            cs = "" if chk is None else (f"OK: {chk['published_compared']:,} cells exact".replace(",", " ")
                                          if chk.get("ok") else f"**MISMATCH** ({chk.get('mismatches')})")
             L.append(f"| {key} | {c} | {fmt(m['wall_s'])} | {fmt(m['cpu_s'])} | {fmt(m['maxrss_mb'], 0)} | "
                      f"{fmt(m.get('other_cores'), 2)} | {cs} |")
@@ -308,42 +308,50 @@ def render(results: dict) -> str:
             L.append(f"| {k} | {s['info']['persons'] / base['info']['persons']:.0f} | " + " | ".join(cells) + " |")
     # where the time goes
     for key, s in results["sets"].items():
-        ea = s["runs"].get("engine-all") or s["runs"].get("engine-7x")
-        if not ea or "breakdown" not in ea or key != results.get("largest_set"):
+        if key not in (results.get("largest_set"), "3y full"):
             continue
-        b = ea["breakdown"]
-        which = "engine-all" if s["runs"].get("engine-all") else "engine-7x"
-        L += ["", f"### Where the engine's time goes ({which}, {key})", "",
-              "Phases (from the JSON log lines on stderr, the manifest and file times):", "",
-              "| phase | seconds |", "|---|---:|"]
-        for ph, v in b["phases"].items():
-            L.append(f"| {ph.removesuffix('_s')} | {fmt(v)} |")
+        for which in ("engine-all", "engine-7x"):
+            m = s["runs"].get(which)
+            if m and "breakdown" in m:
+                L += breakdown(key, which, m["breakdown"], full=which == "engine-all")
+    return "\n".join(L)
+
+
+def breakdown(key: str, which: str, b: dict, full: bool) -> list[str]:
+    L = ["", f"### Where the engine's time goes ({which}, {key})", "",
+         "Phases (from the JSON log lines on stderr — 1 s resolution —, the manifest and file times):", "",
+         "| phase | seconds |", "|---|---:|"]
+    for ph, v in b["phases"].items():
+        L.append(f"| {ph.removesuffix('_s').replace('_', ' ')} | {fmt(v)} |")
+    if full:
         L += ["", "Source reads (`read source …` log lines):", "", "| source | seconds |", "|---|---:|"]
         for k2, v in sorted(b["read_sources"].items(), key=lambda kv: -kv[1]):
             L.append(f"| {k2} | {fmt(v, 2)} |")
         L += ["", "Data-quality checks (`checked …` log lines), the slowest:", "", "| table | seconds |", "|---|---:|"]
         for k2, v in sorted(b["quality_checks"].items(), key=lambda kv: -kv[1])[:6]:
             L.append(f"| {k2} | {fmt(v, 2)} |")
-        L += ["", "Measures (manifest `measures.<id>.variants.<v>.seconds`; the first measure to use a "
-              "source's sick-leave cases also pays for building them), the slowest 15:", "",
-              "| measure variant | seconds | CPU s |", "|---|---:|---:|"]
-        for k2, v in sorted(b["measures"].items(), key=lambda kv: -kv[1])[:15]:
-            L.append(f"| {k2} | {fmt(v, 2)} | {fmt(b['measures_cpu'].get(k2), 2)} |")
-        L.append(f"| *all {len(b['measures'])} measure variants* | {fmt(sum(b['measures'].values()), 1)} | |")
-    return "\n".join(L)
+    n = 15 if full else 20
+    L += ["", f"Measures (manifest `measures.<id>.variants.<v>.seconds`; the first measure to use a source's "
+          f"sick-leave cases also pays for building them), the slowest {n}:", "",
+          "| measure variant | seconds | CPU s |", "|---|---:|---:|"]
+    for k2, v in sorted(b["measures"].items(), key=lambda kv: -kv[1])[:n]:
+        L.append(f"| {k2} | {fmt(v, 2)} | {fmt(b['measures_cpu'].get(k2), 2)} |")
+    L.append(f"| *all {len(b['measures'])} measure variants* | {fmt(sum(b['measures'].values()), 1)} | "
+             f"{fmt(sum(v or 0 for v in b['measures_cpu'].values()), 1)} |")
+    return L
 
 
 def write_results(results: dict) -> None:
+    path = Path(results["results_md"])
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "results.json").write_text(json.dumps(results, indent=1, default=str))
-    path = BENCH / "RESULTS.md"
+    (OUT / f"{path.stem.lower()}.json").write_text(json.dumps(results, indent=1, default=str))
     text = path.read_text() if path.is_file() else f"# Benchmark results\n\n{BEGIN}\n{END}\n"
     if BEGIN not in text:
         text += f"\n{BEGIN}\n{END}\n"
     head, rest = text.split(BEGIN, 1)
     tail = rest.split(END, 1)[1] if END in rest else ""
     path.write_text(f"{head}{BEGIN}\n{render(results)}\n{END}{tail}")
-    log(f"wrote {path} and {OUT / 'results.json'}")
+    log(f"wrote {path} and {OUT / (path.stem.lower() + '.json')}")
 
 
 # ------------------------------------------------------------------------------ main
@@ -356,19 +364,22 @@ def main(argv=None) -> int:
     ap.add_argument("--quiet-load", type=float, default=0.5)
     ap.add_argument("--quiet-wait", type=float, default=300)
     ap.add_argument("--dry", action="store_true", help="only generate the data sets")
+    ap.add_argument("--full-persons", type=int, default=FULL_PERSONS, help="persons of the full-size set")
+    ap.add_argument("--three-year-persons", type=int, default=THREE_YEAR_PERSONS)
+    ap.add_argument("--results", default=str(BENCH / "RESULTS.md"), help="the Markdown file to update")
     a = ap.parse_args(argv)
     if shutil.disk_usage(BENCH).free < 12e9:
         raise SystemExit("less than 12 GB free on the disk of bench/: the data sets and outputs need ~3 GB")
     sizes = [Fraction(s) for s in a.sizes.split(",")]
     all_sizes = {Fraction(s) for s in a.all_sizes.split(",")} if a.all_sizes else set(sizes)
-    plan = [(f"1y {s}" if s != 1 else "1y full", dataset(int(FULL_PERSONS * s), 1, PAS_PER_PERSON), s in all_sizes)
+    plan = [(f"1y {s}" if s != 1 else "1y full", dataset(int(a.full_persons * s), 1, PAS_PER_PERSON), s in all_sizes)
             for s in sorted(sizes)]
     if not a.no_three_year:
-        plan.append(("3y full", dataset(THREE_YEAR_PERSONS, 3, THREE_YEAR_PAS), False))
+        plan.append(("3y full", dataset(a.three_year_persons, 3, THREE_YEAR_PAS), False))
     if a.dry:
         return 0
     results = {"date": dt.datetime.now().astimezone().isoformat(timespec="seconds"), "argv": sys.argv,
-               "machine": machine(), "sets": {},
+               "machine": machine(), "sets": {}, "results_md": a.results,
                "largest_set": plan[-2][0] if not a.no_three_year and len(plan) > 1 else plan[-1][0]}
     quiet = (a.quiet_load, a.quiet_wait)
     for key, d, with_all in plan:

@@ -176,14 +176,6 @@ def companion(table: str, fn) -> Fixture:
     return Fixture(companions={table: fn})
 
 
-def frame_set(col, value, where=lambda f: f.index == 0):
-    def fn(f):
-        f = f.copy().astype({col: object}) if col in ("numerator", "value") and value is None else f.copy()
-        f.loc[where(f), col] = value
-        return f
-    return Fixture(frame=fn)
-
-
 def frame_fn(fn) -> Fixture:
     return Fixture(frame=fn)
 

@@ -52,7 +52,14 @@ def _levels(stratum: str, rel):
 
 
 def compile_cube(rel, strata: list[str], agg: Aggregation) -> sa.Select:
-    """``rel``: the filtered base relation (already restricted to the denominator)."""
+    """``rel``: the filtered base relation (already restricted to the denominator).
+
+    Rows that are themselves the counted units (cases, certificates) lie in exactly one
+    finest cell, so they are first aggregated to the finest cells in one pass and the margins
+    are then summed from those cells — the same numbers as expanding every unit, at a
+    fraction of the cost. Persons (counted distinct) are expanded unit by unit."""
+    if agg.unit != "person":
+        return _additive_cube(rel, strata, agg)
     from_ = rel
     dims = {}
     for stratum in strata:
@@ -97,6 +104,50 @@ def compile_cube(rel, strata: list[str], agg: Aggregation) -> sa.Select:
     for c in agg.extra_sums:
         out.append(sa.cast(sa.func.sum(e.c[c]), sa.Double).label(f"sum_{c}"))
     return sa.select(*out).where(*where).group_by(*cols)
+
+
+def _additive_cube(rel, strata: list[str], agg: Aggregation) -> sa.Select:
+    base_cols = list(dict.fromkeys(lv for s in strata for lv in STRATA_COLUMNS[s][1] if lv is not None))
+    fine_dims = []
+    for c in base_cols:
+        if c == "sex":
+            fine_dims.append(sa.case((rel.c.sex.in_(["K", "M"]), rel.c.sex), else_=sa.null()).label("sex"))
+        elif c == "care_level":
+            fine_dims.append(sa.case((rel.c.care_level.in_(["PV", "SSV", "PSY"]), rel.c.care_level),
+                                     else_=sa.null()).label("care_level"))
+        else:
+            fine_dims.append(rel.c[c])
+    in_num = agg.numerator_where if agg.numerator_where is not None else sa.true()
+    group = [rel.c.period, *fine_dims, *[rel.c[k] for k in agg.keys]]
+    num = (sa.func.sum(sa.case((in_num, sa.cast(rel.c[agg.numerator_sum], sa.Double))))
+           if agg.numerator_sum else sa.func.sum(sa.case((in_num, 1.0), else_=0.0)))
+    aggs = [sa.cast(num, sa.Double).label("f_num"), sa.cast(sa.func.count(), sa.Double).label("f_den")]
+    if agg.sum_squares and agg.numerator_sum:
+        v = sa.cast(rel.c[agg.numerator_sum], sa.Double)
+        aggs.append(sa.func.sum(sa.case((in_num, v * v))).label("f_sq"))
+    for c in agg.extra_sums:
+        aggs.append(sa.cast(sa.func.sum(rel.c[c]), sa.Double).label(f"f_sum_{c}"))
+    fine = sa.select(*group, *aggs).group_by(*group).subquery("fine")
+
+    from_ = fine
+    dims = {}
+    for stratum in strata:
+        col, exprs = _levels(stratum, fine)
+        ks = sa.union_all(*[sa.select(sa.literal(i).label("k")) for i in range(len(exprs))]).subquery(f"k_{col}")
+        from_ = from_.join(ks, sa.true())
+        dims[col] = sa.case(*[(ks.c.k == i, e) for i, e in enumerate(exprs)])
+    carried = [c for c in fine.c if c.key.startswith("f_")]
+    expanded = sa.select(fine.c.period, *[v.label(k) for k, v in dims.items()], *[fine.c[k] for k in agg.keys],
+                         *carried).select_from(from_).subquery("expanded")
+    e = expanded
+    cols = [e.c.period, *[e.c[k] for k in dims], *[e.c[k] for k in agg.keys]]
+    out = [*cols, sa.cast(sa.func.sum(e.c.f_num), sa.Double).label("numerator"),
+           sa.cast(sa.func.sum(e.c.f_den), sa.Double).label("denominator")]
+    if "f_sq" in e.c:
+        out.append(sa.func.sum(e.c.f_sq).label("sum_squares"))
+    for c in agg.extra_sums:
+        out.append(sa.cast(sa.func.sum(e.c[f"f_sum_{c}"]), sa.Double).label(f"sum_{c}"))
+    return sa.select(*out).where(*[e.c[k].is_not(None) for k in dims]).group_by(*cols)
 
 
 def unit_total() -> str:

@@ -89,15 +89,25 @@ def plan_variants(ctx: RunContext, spec: MeasureSpec) -> list[VariantPlan]:
                 plan.notes.append(why)
             plans.append(plan)
     if not plans:
-        refusals = [msg for kind, msg in spec.refuse.items() if kind in have]
-        if refusals:
-            raise CapabilityError(f"`{spec.id}` cannot run: {refusals[0]}")
-        if all("+" not in e for e in entries) and not spec.requires:
-            raise CapabilityError(f"`{spec.id}` needs a source of kind {' or '.join(entries)}; the job has "
-                                  f"{', '.join(sorted(have)) or 'none'}")
-        raise CapabilityError(f"`{spec.id}` needs sources {' or '.join(entries)}; the job has "
-                              f"{', '.join(sorted(have)) or 'none'} ({'; '.join(dict.fromkeys(reasons))})")
+        raise CapabilityError(refusal_message(spec, set(have), reasons))
     return plans
+
+
+def refusal_message(spec: MeasureSpec, kinds: set[str], reasons: list[str] | None = None) -> str:
+    """Why ``spec`` cannot run on sources of these kinds: the spec's own ``refuse`` message for
+    a kind the job has, else the entries it needs and what is missing. ``reasons`` (from the
+    loaded sources: a missing table, different pseudonym keys) replace the missing kinds."""
+    entries = list(dict.fromkeys([*spec.sources, *[e for v in spec.variants.values() for e in (v.sources or [])]]))
+    refusals = [msg for kind, msg in spec.refuse.items() if kind in kinds]
+    if refusals:
+        return f"`{spec.id}` cannot run: {refusals[0]}"
+    have = ", ".join(sorted(kinds)) or "none"
+    if reasons is None:
+        reasons = [f"missing {' and '.join(k for k in e.split('+') if k not in kinds)}" for e in entries
+                   if not set(e.split("+")) <= kinds]
+    if all("+" not in e for e in entries) and not spec.requires:
+        return f"`{spec.id}` needs a source of kind {' or '.join(entries)}; the job has {have}"
+    return f"`{spec.id}` needs sources {' or '.join(entries)}; the job has {have} ({'; '.join(dict.fromkeys(reasons))})"
 
 
 def _unusable(spec: MeasureSpec, kinds: tuple[str, ...], have: dict[str, LoadedSource]) -> str | None:

@@ -34,7 +34,7 @@ from ..sources.files import find_table_file, fingerprint
 from ..spec.layouts import load_layout
 from ..spec.measures import MeasureSpec, load_catalogue, resolve_strata, select_measures
 from .context import RunContext
-from .evaluate import evaluate, plan_variants
+from .evaluate import evaluate, plan_variants, refusal_message
 from .finish import to_indicator_rows
 from .options import resolve_options
 from .session import open_session
@@ -207,10 +207,9 @@ def run_job(job: Job, *, force: bool = False, wait_seconds: float = 0.0, measure
         previous = read_manifest(out)
         plans = plan_measures(job, specs, periods, inputs, previous, force)
         planned = {mp.spec.id for mp in plans}
-        have = ", ".join(sorted({c.kind for c in job.sources.values()}))
         for spec in specs:
             if spec.id not in planned:
-                result.skipped[spec.id] = f"`{spec.id}` needs sources {' or '.join(spec.sources)}; the job has {have}"
+                result.skipped[spec.id] = refusal_message(spec, {c.kind for c in job.sources.values()})
         result.unchanged = [f"{mp.spec.id}/{p.label}" for mp in plans for p in periods if p not in mp.todo]
         if result.unchanged:
             log.info(f"unchanged, not recomputed: {len(result.unchanged)} partitions",

@@ -38,6 +38,12 @@ class Session:
         self.conn.execute(CreateTableAs(select, name, temporary=True))
         return sa.table(name, *[sa.column(c.key) for c in select.selected_columns])
 
+    def define_view(self, name: str, select: sa.Select) -> sa.TableClause:
+        """CREATE TEMPORARY VIEW name AS select: computed where it is read (no copy)."""
+        from sqlalchemy.schema import CreateView
+        self.conn.execute(CreateView(select, name, temporary=True))
+        return sa.table(name, *[sa.column(c.key) for c in select.selected_columns])
+
     def execute(self, stmt, params=None):
         return self.conn.execute(stmt, params or {})
 

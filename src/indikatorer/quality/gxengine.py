@@ -41,7 +41,7 @@ import logging
 import os
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any, Iterator  # noqa: F401
+from typing import Any, Iterator
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 

@@ -125,7 +125,8 @@ def render_html(s: dict[str, Any]) -> str:
                "<th>expectation</th><th>rows</th><th>unexpected</th><th>unexpected %</th><th>allowed %</th>"
                "<th>details</th></tr>")
     for c in ordered:
-        out.append(f"<tr id=\"{_e(c.get('id'))}\"><td>{_badge(c['status'])}</td><td>{_badge(c['severity'])}</td><td>{_e(c['target'])}</td>"
+        out.append(f"<tr id=\"{_e(c.get('id'))}\"><td>{_badge(c['status'])}</td><td>{_badge(c['severity'])}</td>"
+                   f"<td>{_e(c['target'])}</td>"
                    f"<td><code>{_e(c['check'])}</code></td><td>{_e(c['description'])}</td>"
                    f"<td class='small'>{_e(c['expectation'])}</td><td class='n'>{_num(c.get('element_count'))}</td>"
                    f"<td class='n'>{_num(c.get('unexpected_count'))}</td>"

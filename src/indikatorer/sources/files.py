@@ -93,7 +93,7 @@ def open_raw(session: Session, path: Path, table: str, dialect: CsvDialect) -> R
     view = session.new_name(f"raw_{table}")
     if path.is_dir() or path.suffix == ".parquet":
         pattern = str(path / "*.parquet") if path.is_dir() else str(path)
-        source_sql = f"read_parquet({sql_literal(pattern)})"
+        source_sql = f"read_parquet({sql_literal(pattern)}, file_row_number=true)"
         decimal_comma = False
     else:
         if path.stat().st_size == 0:
@@ -112,8 +112,12 @@ def open_raw(session: Session, path: Path, table: str, dialect: CsvDialect) -> R
         source_sql = (f"read_csv({sql_literal(str(readable))}, header=true, all_varchar=true, "
                       f"delim={sql_literal(sep)}, quote='\"', escape='\"', strict_mode=false, "
                       f"null_padding=true)")
-    session.conn.exec_driver_sql(
-        f"CREATE TEMPORARY VIEW {view} AS SELECT *, row_number() OVER () AS _row FROM {source_sql}")
+    if source_sql.startswith("read_parquet"):
+        # the file's own row numbers: no window over the whole table, so scans stay parallel
+        select = f"SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS _row FROM {source_sql}"
+    else:
+        select = f"SELECT *, row_number() OVER () AS _row FROM {source_sql}"
+    session.conn.exec_driver_sql(f"CREATE TEMPORARY VIEW {view} AS {select}")
     try:
         described = session.conn.exec_driver_sql(f"DESCRIBE {view}").fetchall()
     except Exception as exc:  # DuckDB's own message names the problem (e.g. a bad Parquet file)
@@ -121,5 +125,6 @@ def open_raw(session: Session, path: Path, table: str, dialect: CsvDialect) -> R
         raise SourceError(f"{where(file=str(path), table=table)}: cannot be read ({first})") from None
     columns = {r[0]: str(r[1]) for r in described if r[0] != "_row"}
     raw = RawFile(path, view, columns, fingerprint(path), notes)
+    raw.parquet = source_sql.startswith("read_parquet")  # type: ignore[attr-defined]
     raw.decimal_comma = decimal_comma  # type: ignore[attr-defined]
     return raw

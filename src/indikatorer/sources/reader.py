@@ -74,7 +74,9 @@ def load_source(session: Session, job: Job, name: str) -> LoadedSource:
             raw_rel = sa.table(raw.view, *[sa.column(c) for c in [*raw.columns, "_row"]])
             raw_types, origin, fp = raw.columns, str(path), raw.fingerprint
             decimal_comma = getattr(raw, "decimal_comma", False)
+            as_view = getattr(raw, "parquet", False)
         else:
+            as_view = False
             try:
                 raw_rel, raw_types, origin = _sql_raw(session, physical, tname, tspec)
             except SourceError:
@@ -84,7 +86,7 @@ def load_source(session: Session, job: Job, name: str) -> LoadedSource:
                 raise
             fp, decimal_comma = f"table:{physical}", False
         table = _normalise(session, loaded, tname, tspec, raw_rel, raw_types, renames, origin, decimal_comma,
-                           pseudo=pseudo, data_as_of=job.data_as_of)
+                           pseudo=pseudo, data_as_of=job.data_as_of, as_view=as_view)
         table.fingerprint = fp
         loaded.tables[tname] = table
     if pseudo is not None:
@@ -113,7 +115,7 @@ def _sql_raw(session: Session, physical: str, tname: str, tspec: TableSpec):
 def _normalise(session: Session, loaded: LoadedSource, tname: str, tspec: TableSpec, raw_rel,
                raw_types: dict[str, str], renames: dict[str, str], origin: str,
                decimal_comma: bool, pseudo: Pseudonymiser | None = None,
-               data_as_of=None) -> LoadedTable:
+               data_as_of=None, as_view: bool = False) -> LoadedTable:
     by_lower = {c.lower(): c for c in raw_types}
     used: set[str] = set()
     exprs, raw_of = [], {}
@@ -158,8 +160,13 @@ def _normalise(session: Session, loaded: LoadedSource, tname: str, tspec: TableS
     from_ = raw_rel
     for mapping, on in joins:
         from_ = from_.join(mapping, on, isouter=True)
+    normalised = sa.select(*exprs, raw_rel.c["_row"].label("_row")).select_from(from_)
     try:
-        rel = session.materialize(name, sa.select(*exprs, raw_rel.c["_row"].label("_row")).select_from(from_))
+        if as_view and not joins:
+            # Parquet read in place: a view, so each query scans only the columns it needs
+            rel = session.define_view(name, normalised)
+        else:
+            rel = session.materialize(name, normalised)
     finally:
         for cleanup in cleanups:
             cleanup()
