@@ -250,10 +250,12 @@ def test_a_critical_check_that_cannot_run_blocks_publication(tmp_path, monkeypat
     assert c["status"] == "error" and c["error"]
 
 
-def test_exclusions_remove_exactly_the_failing_rows(session):
+@pytest.mark.parametrize("relation", ["TABLE", "VIEW"])     # Parquet sources are read in place as views
+def test_exclusions_remove_exactly_the_failing_rows(session, relation):
     import sqlalchemy as sa
     from indikatorer.quality.checks import exclude_rows
-    session.execute(sa.text("CREATE TEMPORARY TABLE src_t_ex AS SELECT i AS _row, i % 5 AS g, "
+    name = f"src_t_ex_{relation.lower()}"
+    session.execute(sa.text(f"CREATE TEMPORARY {relation} {name} AS SELECT i AS _row, i % 5 AS g, "
                             "DATE '2020-01-10' AS s, DATE '2020-01-01' + CAST(i AS INTEGER) AS e FROM range(30) t(i)"))
     pair = {"type": "expect_column_pair_values_a_to_be_greater_than_b", "meta": {"severity": "warning"},
             "kwargs": {"column_A": "e", "column_B": "s", "or_equal": True}}
@@ -261,8 +263,25 @@ def test_exclusions_remove_exactly_the_failing_rows(session):
               "kwargs": {"column": "g", "value_set": [0, 1, 2, 3]}}
     rows = {"type": "unexpected_rows_expectation", "meta": {"severity": "warning"},
             "kwargs": {"unexpected_rows_query": "SELECT _row FROM {batch} WHERE _row >= 28"}}
-    assert exclude_rows(session.conn, "src_t_ex", pair, {}, {}) == 9          # e < s for i = 0..8
-    assert exclude_rows(session.conn, "src_t_ex", in_set, {}, {}) == 5        # g = 4: i = 9, 14, 19, 24, 29
-    assert exclude_rows(session.conn, "src_t_ex", rows, {}, {}) == 1          # 28 (29 is gone)
-    left = [r[0] for r in session.execute(sa.text("SELECT _row FROM src_t_ex ORDER BY _row")).fetchall()]
+    assert exclude_rows(session.conn, name, pair, {}, {}) == 9          # e < s for i = 0..8
+    assert exclude_rows(session.conn, name, in_set, {}, {}) == 5        # g = 4: i = 9, 14, 19, 24, 29
+    assert exclude_rows(session.conn, name, rows, {}, {}) == 1          # 28 (29 is gone)
+    left = [r[0] for r in session.execute(sa.text(f"SELECT _row FROM {name} ORDER BY _row")).fetchall()]
     assert left == [i for i in range(9, 28) if i % 5 != 4]
+    assert exclude_rows(session.conn, name, pair, {}, {}) == 0          # nothing left to exclude
+
+
+def test_exclusions_work_on_parquet_sources_read_in_place(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from helpers import MIDAS_COLUMNS
+    rows = _periods(bad_end=1)
+    table = {c: [r[i] for r in rows] for i, c in enumerate(MIDAS_COLUMNS)}
+    for c in ("startdatum", "slutdatum"):
+        table[c] = [__import__("datetime").date.fromisoformat(v) for v in table[c]]
+    (tmp_path / "midas").mkdir()
+    pq.write_table(pa.table(table), tmp_path / "midas" / "perioder.parquet")
+    job = write_job(tmp_path, {"fk": {"kind": "midas", "path": "midas/"}}, periods=["2020"], measures=["7.4"])
+    run_job(load_job(job))
+    q = json.loads((tmp_path / "output" / "manifest.json").read_text())["quality"]
+    assert [(x["check"], x["rows"]) for x in q["excluded_rows"]] == [("end_after_start", 1)]

@@ -137,8 +137,7 @@ def test_progress_bars_are_silenced(capfd):
 
 @pytest.mark.parametrize("code", [
     "import indikatorer.cli, indikatorer.engine.runner, indikatorer.engine.validate, indikatorer.quality",
-    "import sys; sys.argv = ['indikatorer', 'measures']\nfrom indikatorer.cli import main\n"
-    "try:\n    main()\nexcept SystemExit:\n    pass",
+    "from indikatorer.cli import app\napp(['measures'], standalone_mode=False)",
 ])
 def test_commands_that_do_not_validate_do_not_import_great_expectations(code):
     probe = code + "\nimport sys\nprint('GX-LOADED' if 'great_expectations' in sys.modules else 'GX-ABSENT')"

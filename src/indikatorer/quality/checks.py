@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -248,12 +249,36 @@ def exclusion_predicate(exp: dict, table: sa.TableClause, bound_query: str | Non
 
 
 def exclude_rows(conn: sa.Connection, table_name: str, exp: dict, params: dict, tables: dict[str, str]) -> int:
-    """Delete the rows that fail ``exp`` from the session table; returns how many."""
+    """Remove the rows that fail ``exp`` from the session relation; returns how many. A table
+    loses them (DELETE); a view (Parquet read in place) is renamed and replaced by a view of
+    its rows that pass (the predicate inlined as literals: view DDL takes no parameters)."""
     b = bind_expectation(exp, params, tables)
     cols = {k for k in (b["kwargs"].get("column"), b["kwargs"].get("column_A"), b["kwargs"].get("column_B")) if k}
-    table = sa.table(table_name, *[sa.column(c) for c in sorted(cols | {"_row"})])
-    pred = exclusion_predicate(b, table, b["kwargs"].get("unexpected_rows_query"))
+
+    def rel(name: str) -> sa.TableClause:
+        return sa.table(name, *[sa.column(c) for c in sorted(cols | {"_row"})])
+
+    query = b["kwargs"].get("unexpected_rows_query")
+    table = rel(table_name)
+    pred = exclusion_predicate(b, table, query)
     n = conn.execute(sa.select(sa.func.count()).select_from(table).where(pred)).scalar() or 0
-    if n:
+    if not n:
+        return 0
+    if not _is_view(conn, table_name):
         conn.execute(sa.delete(table).where(pred))
+        return int(n)
+    base = f"{table_name}_all_{uuid.uuid4().hex[:8]}"
+    conn.execute(sa.text(f"ALTER VIEW {table_name} RENAME TO {base}"))
+    before = rel(base)
+    keep = sa.select(sa.text("*")).select_from(before).where(
+        sa.not_(sa.func.coalesce(exclusion_predicate(b, before, query), False)))
+    sql = keep.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+    conn.execute(sa.text(f"CREATE TEMPORARY VIEW {table_name} AS {sql}"))
     return int(n)
+
+
+def _is_view(conn: sa.Connection, name: str) -> bool:
+    kind = conn.execute(sa.text(
+        "SELECT table_type FROM information_schema.tables WHERE table_name = :t AND "
+        "(table_catalog = 'temp' OR table_schema LIKE 'pg\\_temp\\_%')"), {"t": name}).scalar()
+    return str(kind or "").upper() == "VIEW"
