@@ -36,6 +36,10 @@ class Session:
     def materialize(self, name: str, select: sa.Select | sa.CompoundSelect) -> sa.TableClause:
         """CREATE TEMPORARY TABLE name AS select; returns a table clause with its columns."""
         self.conn.execute(CreateTableAs(select, name, temporary=True))
+        if self.dialect == "postgresql":
+            # autovacuum never sees temporary tables: without statistics the planner picks
+            # nested loops over the joins of the case builder
+            self.conn.exec_driver_sql(f'ANALYZE "{name}"')
         return sa.table(name, *[sa.column(c.key) for c in select.selected_columns])
 
     def define_view(self, name: str, select: sa.Select) -> sa.TableClause:

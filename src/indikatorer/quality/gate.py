@@ -125,6 +125,7 @@ class QualityGate:
         run = run_suite_on_table(session.conn, suite, name, target=INDICATORS, params=self.params, tables={},
                                  identifiers=set(), rows=len(table), id_suffix=False)
         self.suites.append(run)
+        self._row_keys = _failing_rows(session, suite, name, {r.check for r in run.results if r.failed})
         session.execute(sa.text(f"DROP TABLE IF EXISTS {name}"))
         self.seconds += time.perf_counter() - t0
         log.info("checked the indicator table", checks=len(run.results),
@@ -148,7 +149,11 @@ class QualityGate:
         for r in warnings:
             if r.kind == INDICATORS:
                 flag = f"{FLAG_PREFIX}indicators.{r.check}"
-                mask = out["measure_id"].isin(r.measures) if r.measures else pd.Series(True, index=out.index)
+                keys = getattr(self, "_row_keys", {}).get(r.check)
+                if keys is not None:               # a row-level check: exactly the rows it found
+                    mask = _key_tuples(out).isin(set(_key_tuples(keys)))
+                else:
+                    mask = out["measure_id"].isin(r.measures) if r.measures else pd.Series(True, index=out.index)
             else:
                 flag = f"{FLAG_PREFIX}{r.kind}.{r.table}.{r.check}"
                 uses = {v for v, ks in kinds_of.items() if r.kind in ks}
@@ -239,6 +244,29 @@ def _gx_version() -> str | None:
 def _expectation(r: CheckResult) -> dict:
     suite = load_suites()[(r.kind, r.table)]
     return next(e for e in suite.data["expectations"] if e["meta"]["check"] == r.check)
+
+
+_ROW_KEYS = ["measure_id", "variant", "period", "region_code", "sex", "age_group", "diagnosis_group", "care_level",
+             "unit_id"]
+
+
+def _key_tuples(frame: pd.DataFrame) -> pd.Series:
+    cols = [frame[c].astype(object).where(frame[c].notna(), "").astype(str) for c in _ROW_KEYS]
+    return pd.Series(list(zip(*cols)), index=frame.index)
+
+
+def _failing_rows(session, suite, table: str, failed: set[str]) -> dict[str, pd.DataFrame]:
+    """For failed row-level warnings (``meta.per: row`` with an ``unexpected_rows_query``),
+    the cell keys of the rows the query finds, so that only those rows are flagged."""
+    out = {}
+    for exp in suite.data.get("expectations", []):
+        meta, query = exp.get("meta", {}), exp.get("kwargs", {}).get("unexpected_rows_query")
+        if meta.get("check") not in failed or meta.get("per") != "row" or not query or "FROM {batch}" not in query:
+            continue
+        where = query.split("FROM {batch}", 1)[1]
+        result = session.execute(sa.text(f"SELECT {', '.join(_ROW_KEYS)} FROM {table}{where}"))
+        out[meta["check"]] = pd.DataFrame([tuple(r) for r in result.fetchall()], columns=_ROW_KEYS)
+    return out
 
 
 def stage_frame(session, frame: pd.DataFrame, prefix: str) -> str:
