@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(VENV)/bin/indikatorer demo
 
 test: $(STAMP) chromium postgres
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests -n 2 -m "not slow"
 
 # The report's browser test renders it in headless Chromium: install Debian's package when it
 # is missing and we may (root, apt-get); otherwise those tests are skipped with the reason.

@@ -93,7 +93,7 @@ def main(argv=None) -> int:
         if "7x" in steps:
             todo += select_measures(["7.1", "7.2", "7.3", "7.4", "7.5"], cat)
         if "pas" in steps:
-            todo += select_measures(["4.1", "2.2", "5.1"], cat)
+            todo += select_measures(["2.2", "4.1", "4.1v", "4.2", "5.1", "N.1"], cat)
         for spec in todo:
             opts = resolve_options(spec, job)
             strata = resolve_strata(spec, job.strata)

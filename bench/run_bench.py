@@ -186,6 +186,7 @@ def run_config(name: str, d: Path, work: Path, repeat: int, quiet: tuple[float, 
         load0 = wait_quiet(*quiet)
         err, outf = work / f"{name}.err", work / f"{name}.out"
         if name.startswith("engine"):
+            version = engine_version()
             out = work / name
             if out.exists():
                 shutil.rmtree(out)
@@ -198,6 +199,12 @@ def run_config(name: str, d: Path, work: Path, repeat: int, quiet: tuple[float, 
             m = measure([PY, str(BENCH / script), str(d), "--data-as-of", as_of, "--periods", ",".join(periods),
                          "--out", str(cells)], stdout=outf, stderr=err)
         m["load_before"] = load0
+        if name.startswith("engine"):
+            m["engine"] = version
+            after = engine_version()
+            if after["src_sha"] != version["src_sha"]:
+                m["engine_changed_during_run"] = after
+                log(f"  WARNING: src/ changed while {name} ran (now {after['src_sha']})")
         if m["rc"] != 0:
             raise SystemExit(f"{name} on {d.name} failed (rc {m['rc']}); see {err}")
         log(f"  {name:14s} wall {m['wall_s']:7.1f} s  cpu {m['cpu_s']:7.1f} s  peak {m['maxrss_mb']:7.0f} MB"
@@ -222,6 +229,26 @@ def check(work: Path, name: str, engine: str) -> dict:
     log(f"  check {name} vs {engine}: {'OK' if out.get('ok') else 'MISMATCH'} "
         f"({out.get('published_compared')} published cells, {out.get('mismatches')} mismatches)")
     return out
+
+
+# ------------------------------------------------------------------------------ engine version
+def engine_version() -> dict:
+    """The commit and a fingerprint of src/ (committed + uncommitted edits): the engine is
+    edited while benchmarks run, so every engine measurement records which code it timed."""
+    import hashlib
+    h = hashlib.sha256()
+    for f in sorted((ROOT / "src").rglob("*.py")):
+        h.update(str(f.relative_to(ROOT)).encode())
+        h.update(f.read_bytes())
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], cwd=ROOT, capture_output=True,
+                               text=True).stdout.split("\n")
+        dirty = sorted({line[3:] for line in dirty if line.strip()})
+    except OSError:
+        head, dirty = "?", []
+    return {"commit": head, "src_sha": h.hexdigest()[:12], "dirty": dirty}
 
 
 # ------------------------------------------------------------------------------ machine
@@ -263,7 +290,8 @@ def render(results: dict) -> str:
           "Wall and CPU (user+sys of the child) in seconds, peak = max RSS of the child. *other* = cores kept "
           "busy by other processes during the measurement (the machine is shared; 2.0 = both cores taken "
           "by others, timings then are inflated — the CPU time much less so than the wall).", "",
-          "| set | config | wall s | CPU s | peak MB | other | check vs engine |", "|---|---|---:|---:|---:|---:|---|"]
+          "| set | config | wall s | CPU s | peak MB | other | engine code | check vs engine |",
+          "|---|---|---:|---:|---:|---:|---|---|"]
     for key, s in results["sets"].items():
         for c in CONFIGS:
             m = s["runs"].get(c)
@@ -272,24 +300,39 @@ def render(results: dict) -> str:
             chk = s.get("checks", {}).get(c)
             cs = "" if chk is None else (f"OK: {chk['published_compared']:,} cells exact".replace(",", " ")
                                          if chk.get("ok") else f"**MISMATCH** ({chk.get('mismatches')})")
+            ev = m.get("engine")
+            code = "" if not ev else (f"{ev['commit']}" + (f"+{ev['src_sha'][:7]}" if ev["dirty"] else "")
+                                      + (" **changed during run**" if m.get("engine_changed_during_run") else ""))
             L.append(f"| {key} | {c} | {fmt(m['wall_s'])} | {fmt(m['cpu_s'])} | {fmt(m['maxrss_mb'], 0)} | "
-                     f"{fmt(m.get('other_cores'), 2)} | {cs} |")
+                     f"{fmt(m.get('other_cores'), 2)} | {code} | {cs} |")
+    versions = {json.dumps(m["engine"], sort_keys=True) for st in results["sets"].values()
+                for m in st["runs"].values() if m.get("engine")}
+    L += [] if not versions else ["", "Engine code timed: " + "; ".join(
+        f"commit {v['commit']}" + (f", src/ fingerprint {v['src_sha']} with uncommitted edits in "
+                                   f"{', '.join(v['dirty'])}" if v["dirty"] else f" (src/ {v['src_sha']}, clean)")
+        for v in map(json.loads, sorted(versions))) + "."]
+    if len(versions) > 1:
+        L.append("**The engine changed between measurements of this run** (other engineers' commits): compare "
+                 "rows of the same engine code only.")
     L += ["", "### Ratios and targets", "",
-          "| set | engine-7x / pandas-7x wall (target ≤ 0.1) | pandas ÷ engine-7x | engine-7x / duckdb-sql wall "
-          "(target ≤ 1.5) | same on CPU | engine-all wall (target < 60 s) | engine-all excl. report | "
-          "engine-all peak (target < 6 GB) |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+          "Speed-up = pandas-7x ÷ engine-7x (target ≥ 10, i.e. the engine at least 10× faster); engine ÷ SQL = "
+          "engine-7x ÷ duckdb-sql-7x (target ≤ 1.5). ✅ meets the target, ❌ does not.", "",
+          "| set | speed-up vs pandas, wall | same, CPU | engine ÷ SQL, wall | same, CPU | engine-all wall "
+          "(target < 60 s) | engine-all without the report | engine-all peak (target < 6 GB) |",
+          "|---|---:|---:|---:|---:|---:|---:|---:|"]
+
+    def mark(v, ok, nd=2):
+        return "–" if v is None else f"{fmt(v, nd)} {'✅' if ok(v) else '❌'}"
     for key, s in results["sets"].items():
         r = s["runs"]
         e7, pd_, sq, ea = r.get("engine-7x"), r.get("pandas-7x"), r.get("duckdb-sql-7x"), r.get("engine-all")
         rep = (ea or {}).get("breakdown", {}).get("phases", {}).get("report_s") if ea else None
-        row = [key,
-               fmt(e7["wall_s"] / pd_["wall_s"], 2) if e7 and pd_ else "–",
-               fmt(pd_["wall_s"] / e7["wall_s"], 2) + "×" if e7 and pd_ else "–",
-               fmt(e7["wall_s"] / sq["wall_s"], 2) if e7 and sq else "–",
-               fmt(e7["cpu_s"] / sq["cpu_s"], 2) if e7 and sq else "–",
-               fmt(ea["wall_s"]) if ea else "–",
+        q = (lambda a, b, k: a[k] / b[k] if a and b else None)
+        row = [key, mark(q(pd_, e7, "wall_s"), lambda v: v >= 10), mark(q(pd_, e7, "cpu_s"), lambda v: v >= 10),
+               mark(q(e7, sq, "wall_s"), lambda v: v <= 1.5), mark(q(e7, sq, "cpu_s"), lambda v: v <= 1.5),
+               mark(ea["wall_s"], lambda v: v < 60, 1) if ea else "–",
                fmt(ea["wall_s"] - rep) if ea and rep is not None else "–",
-               f"{ea['maxrss_mb'] / 1024:.2f} GB" if ea else "–"]
+               f"{ea['maxrss_mb'] / 1024:.2f} GB {'✅' if ea['maxrss_mb'] < 6 * 1024 else '❌'}" if ea else "–"]
         L.append("| " + " | ".join(row) + " |")
     # scaling
     y1 = [(k, s) for k, s in results["sets"].items() if s["info"]["years"] == 1]
@@ -306,6 +349,21 @@ def render(results: dict) -> str:
                 cells += [fmt(m["wall_s"] / b["wall_s"], 2) if m and b else "–",
                           fmt(m["cpu_s"] / b["cpu_s"], 2) if m and b else "–"]
             L.append(f"| {k} | {s['info']['persons'] / base['info']['persons']:.0f} | " + " | ".join(cells) + " |")
+        L += ["", "Least-squares line through the one-year sets, CPU seconds = fixed + per-eighth × size "
+              "(size in eighths of the full set); *max dev.* = largest relative deviation of a point from the line "
+              "(small = linear growth, the fixed part being start-up, imports and the report):", "",
+              "| config | fixed CPU s | CPU s per 1/8 | max dev. |", "|---|---:|---:|---:|"]
+        for c in CONFIGS:
+            pts = [(s["info"]["persons"] / base["info"]["persons"], s["runs"][c]["cpu_s"]) for _, s in y1
+                   if s["runs"].get(c)]
+            if len(pts) < 3:
+                continue
+            n = len(pts)
+            mx, my = sum(x for x, _ in pts) / n, sum(y for _, y in pts) / n
+            b = sum((x - mx) * (y - my) for x, y in pts) / sum((x - mx) ** 2 for x, _ in pts)
+            a0 = my - b * mx
+            dev = max(abs(y - (a0 + b * x)) / y for x, y in pts)
+            L.append(f"| {c} | {fmt(a0)} | {fmt(b, 2)} | {dev * 100:.0f} % |")
     # where the time goes
     for key, s in results["sets"].items():
         if key not in (results.get("largest_set"), "3y full"):

@@ -29,7 +29,7 @@ from ..errors import SpecError
 from ..spec.codelists import standard_pieces
 from ..spec.measures import Count, MeasureSpec
 from ..stats import dsr
-from .evaluate import Cells, VariantPlan, _count_exclusions, plan_sources, read_frame, source_for
+from .evaluate import units_for_cube, Cells, VariantPlan, _count_exclusions, plan_sources, read_frame, source_for
 
 SIDES = ("numerator", "denominator")
 
@@ -79,6 +79,8 @@ def evaluate_split(ctx, spec: MeasureSpec, plan: VariantPlan, options: dict[str,
             filtered = sa.select(filtered, piece.label("std_piece")).subquery(f"{side}_pieces")
             keys = ("std_piece",)
         agg = Aggregation(unit=count.unit or unit, numerator_where=None, numerator_sum=count.sum, keys=keys)
+        if agg.unit == "person":
+            filtered = units_for_cube(ctx, sa.select(filtered), "person")
         frame = read_frame(ctx, compile_cube(filtered, side_strata, agg))
         if pieces:
             frame = frame[frame["std_piece"].notna()]
