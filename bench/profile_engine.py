@@ -4,6 +4,8 @@ step that sent it.
 
     python bench/profile_engine.py DATA_DIR [--steps read,cases,7x,pas] [--explain]
 
+``--sources intygsstatistik,population --measures 7.1,N.2`` loads further sources and
+evaluates further measures (every variant whose sources are loaded).
 Steps: ``read`` (load the sources: midas, and pas with --steps pas), ``quality`` (the
 data-quality suites of the loaded sources, one statement per check), ``cases`` (the MiDAS
 case builder: case_periods, cases — and the net-days subquery on its own), ``7x`` (each 7.x
@@ -58,12 +60,15 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("data_dir")
     ap.add_argument("--steps", default="read,cases,7x")
+    ap.add_argument("--sources", default="", help="further source kinds to load (e.g. intygsstatistik,population)")
+    ap.add_argument("--measures", default="", help="further measure ids to evaluate on the loaded sources")
     ap.add_argument("--explain", action="store_true")
     ap.add_argument("--memory-limit", help="SET memory_limit first (e.g. 3GB): what a bounded buffer costs")
     a = ap.parse_args(argv)
     steps = set(a.steps.split(","))
     job = load_job(Path(a.data_dir) / "job.yaml")
-    names = [n for n, s in job.sources.items() if s.kind == "midas" or ("pas" in steps and s.kind == "pas")]
+    kinds = {"midas", *(["pas"] if "pas" in steps else []), *[k for k in a.sources.split(",") if k]}
+    names = [n for n, s in job.sources.items() if s.kind in kinds]
     with open_session(None) as session:
         if a.memory_limit:
             session.conn.exec_driver_sql(f"SET memory_limit = '{a.memory_limit}'")
@@ -94,11 +99,13 @@ def main(argv=None) -> int:
             todo += select_measures(["7.1", "7.2", "7.3", "7.4", "7.5"], cat)
         if "pas" in steps:
             todo += select_measures(["2.2", "4.1", "4.1v", "4.2", "5.1", "N.1"], cat)
+        if a.measures:
+            todo += select_measures([m for m in a.measures.split(",") if m], cat)
         for spec in todo:
             opts = resolve_options(spec, job)
             strata = resolve_strata(spec, job.strata)
             for plan in plan_variants(ctx, spec):
-                if plan.source is not None and plan.source.kind not in ("midas", "pas"):
+                if any(k not in kinds for k in plan.entry):
                     continue
                 STEP[0] = f"{spec.id} {plan.variant}"
                 try:

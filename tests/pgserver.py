@@ -48,3 +48,28 @@ def postgres_server():
             subprocess.run(_as_user([pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"]), capture_output=True)
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+_PG_TYPES = {"string": "text", "large_string": "text", "date32[day]": "date", "int64": "bigint", "int32": "integer",
+             "double": "double precision", "bool": "boolean"}
+
+
+def load_parquet_folders(url: str, data_dir: Path, kinds, schema_prefix: str = "") -> None:
+    """CREATE TABLE + COPY (psycopg) for every ``data_dir/<kind>/*.parquet`` into schema
+    ``<schema_prefix><kind>``."""
+    import pyarrow.parquet as pq
+    import sqlalchemy as sa
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        raw = conn.connection.driver_connection
+        for kind in kinds:
+            schema = f"{schema_prefix}{kind}"
+            conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            for f in sorted((data_dir / kind).glob("*.parquet")):
+                t = pq.read_table(f)
+                cols = ", ".join(f'"{fld.name}" {_PG_TYPES[str(fld.type)]}' for fld in t.schema)
+                conn.exec_driver_sql(f'CREATE TABLE "{schema}"."{f.stem}" ({cols})')
+                with raw.cursor() as cur, cur.copy(f'COPY "{schema}"."{f.stem}" FROM STDIN') as copy:
+                    for row in zip(*[c.to_pylist() for c in t.columns]):
+                        copy.write_row(row)
+    engine.dispose()

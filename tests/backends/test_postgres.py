@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from pgserver import pg_bin, postgres_server
+from pgserver import load_parquet_folders, pg_bin, postgres_server
 
 pytestmark = pytest.mark.postgres
 
@@ -26,25 +26,8 @@ def pg_url():
         yield url
 
 
-_PG_TYPES = {"string": "text", "large_string": "text", "date32[day]": "date", "int64": "bigint", "int32": "integer",
-             "double": "double precision", "bool": "boolean"}
-
-
 def _load_into_postgres(url: str, data_dir, kinds) -> None:
-    """CREATE TABLE + COPY per Parquet file (psycopg's COPY protocol)."""
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        raw = conn.connection.driver_connection
-        for kind in kinds:
-            conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{kind}"')
-            for f in sorted((data_dir / kind).glob("*.parquet")):
-                t = pq.read_table(f)
-                cols = ", ".join(f'"{fld.name}" {_PG_TYPES[str(fld.type)]}' for fld in t.schema)
-                conn.exec_driver_sql(f'CREATE TABLE "{kind}"."{f.stem}" ({cols})')
-                with raw.cursor() as cur, cur.copy(f'COPY "{kind}"."{f.stem}" FROM STDIN') as copy:
-                    for row in zip(*[c.to_pylist() for c in t.columns]):
-                        copy.write_row(row)
-    engine.dispose()
+    load_parquet_folders(url, data_dir, kinds)
 
 
 def _run(job_path):

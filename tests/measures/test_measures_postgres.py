@@ -8,14 +8,12 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from pgserver import pg_bin, postgres_server
+from pgserver import load_parquet_folders, pg_bin, postgres_server
 
 pytestmark = pytest.mark.postgres
 
 KINDS = ("midas", "intygsstatistik", "pas", "enheter", "npe", "population")
 MEASURES = ["2.1a", "2.1b", "2.2", "3.1a", "3.1b", "3.2", "4.1", "4.1v", "4.2", "5.1", "5.2", "6.1", "6.2", "N.1", "N.2"]
-_PG_TYPES = {"string": "text", "large_string": "text", "date32[day]": "date", "int64": "bigint", "int32": "integer",
-             "double": "double precision", "bool": "boolean"}
 
 
 @pytest.fixture(scope="module")
@@ -27,19 +25,7 @@ def pg_url():
 
 
 def _load(url, data_dir):
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        raw = conn.connection.driver_connection
-        for kind in KINDS:
-            conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "m_{kind}"')
-            for f in sorted((data_dir / kind).glob("*.parquet")):
-                t = pq.read_table(f)
-                cols = ", ".join(f'"{fld.name}" {_PG_TYPES[str(fld.type)]}' for fld in t.schema)
-                conn.exec_driver_sql(f'CREATE TABLE "m_{kind}"."{f.stem}" ({cols})')
-                with raw.cursor() as cur, cur.copy(f'COPY "m_{kind}"."{f.stem}" FROM STDIN') as copy:
-                    for row in zip(*[c.to_pylist() for c in t.columns]):
-                        copy.write_row(row)
-    engine.dispose()
+    load_parquet_folders(url, data_dir, KINDS, schema_prefix="m_")
 
 
 def _run(path):

@@ -51,6 +51,18 @@ def _levels(stratum: str, rel):
     return col, exprs
 
 
+def _expand(rel, strata: list[str]):
+    """Cross join ``rel`` with one tiny table of level numbers per stratifier; the dimension
+    columns pick the unit's value or the total by level."""
+    from_, dims = rel, {}
+    for stratum in strata:
+        col, exprs = _levels(stratum, rel)
+        ks = sa.union_all(*[sa.select(sa.literal(i).label("k")) for i in range(len(exprs))]).subquery(f"k_{col}")
+        from_ = from_.join(ks, sa.true())
+        dims[col] = sa.case(*[(ks.c.k == i, e) for i, e in enumerate(exprs)])
+    return from_, dims
+
+
 def compile_cube(rel, strata: list[str], agg: Aggregation) -> sa.Select:
     """``rel``: the filtered base relation (already restricted to the denominator).
 
@@ -60,13 +72,7 @@ def compile_cube(rel, strata: list[str], agg: Aggregation) -> sa.Select:
     fraction of the cost. Persons (counted distinct) are expanded unit by unit."""
     if agg.unit != "person":
         return _additive_cube(rel, strata, agg)
-    from_ = rel
-    dims = {}
-    for stratum in strata:
-        col, exprs = _levels(stratum, rel)
-        ks = sa.union_all(*[sa.select(sa.literal(i).label("k")) for i in range(len(exprs))]).subquery(f"k_{col}")
-        from_ = from_.join(ks, sa.true())
-        dims[col] = sa.case(*[(ks.c.k == i, e) for i, e in enumerate(exprs)])
+    from_, dims = _expand(rel, strata)
     sums = [c for c in dict.fromkeys([*([agg.numerator_sum] if agg.numerator_sum else []), *agg.extra_sums])]
     expanded = sa.select(rel.c.period, *[v.label(k) for k, v in dims.items()], *[rel.c[k] for k in agg.keys],
                          rel.c.unit_key, rel.c.person_key, *[rel.c[c] for c in sums],
@@ -129,13 +135,7 @@ def _additive_cube(rel, strata: list[str], agg: Aggregation) -> sa.Select:
         aggs.append(sa.cast(sa.func.sum(rel.c[c]), sa.Double).label(f"f_sum_{c}"))
     fine = sa.select(*group, *aggs).group_by(*group).subquery("fine")
 
-    from_ = fine
-    dims = {}
-    for stratum in strata:
-        col, exprs = _levels(stratum, fine)
-        ks = sa.union_all(*[sa.select(sa.literal(i).label("k")) for i in range(len(exprs))]).subquery(f"k_{col}")
-        from_ = from_.join(ks, sa.true())
-        dims[col] = sa.case(*[(ks.c.k == i, e) for i, e in enumerate(exprs)])
+    from_, dims = _expand(fine, strata)
     carried = [c for c in fine.c if c.key.startswith("f_")]
     expanded = sa.select(fine.c.period, *[v.label(k) for k, v in dims.items()], *[fine.c[k] for k in agg.keys],
                          *carried).select_from(from_).subquery("expanded")
