@@ -4,6 +4,10 @@ from __future__ import annotations
 import os
 import sys
 
+import pytest
+
+from pgserver import pg_bin, postgres_server
+
 _status = {"code": 0}
 
 
@@ -20,3 +24,13 @@ def pytest_unconfigure(config):
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(_status["code"])
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """A throw-away PostgreSQL server (initdb + pg_ctl, unix socket), one per test session
+    (per xdist worker); each test module loads its own schemas."""
+    if not pg_bin("initdb"):
+        pytest.fail("PostgreSQL is not installed (make test installs it)")
+    with postgres_server() as url:
+        yield url

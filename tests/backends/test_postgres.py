@@ -11,19 +11,11 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from pgserver import load_parquet_folders, pg_bin, postgres_server
+from pgserver import load_parquet_folders
 
 pytestmark = pytest.mark.postgres
 
 KINDS = ("midas", "intygsstatistik")
-
-
-@pytest.fixture(scope="module")
-def pg_url():
-    if not pg_bin("initdb"):
-        pytest.fail("PostgreSQL is not installed (make test installs it)")
-    with postgres_server() as url:
-        yield url
 
 
 def _load_into_postgres(url: str, data_dir, kinds) -> None:

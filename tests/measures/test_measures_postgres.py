@@ -8,20 +8,12 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from pgserver import load_parquet_folders, pg_bin, postgres_server
+from pgserver import load_parquet_folders
 
 pytestmark = pytest.mark.postgres
 
 KINDS = ("midas", "intygsstatistik", "pas", "enheter", "npe", "population")
 MEASURES = ["2.1a", "2.1b", "2.2", "3.1a", "3.1b", "3.2", "4.1", "4.1v", "4.2", "5.1", "5.2", "6.1", "6.2", "N.1", "N.2"]
-
-
-@pytest.fixture(scope="module")
-def pg_url():
-    if not pg_bin("initdb"):
-        pytest.fail("PostgreSQL is not installed (make test installs it)")
-    with postgres_server() as url:
-        yield url
 
 
 def _load(url, data_dir):

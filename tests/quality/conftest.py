@@ -18,10 +18,3 @@ def session():
         yield s
 
 
-@pytest.fixture(scope="session")
-def pg_url():
-    from pgserver import pg_bin, postgres_server
-    if not pg_bin("initdb"):
-        pytest.fail("PostgreSQL is not installed (make test installs it)")
-    with postgres_server() as url:
-        yield url
