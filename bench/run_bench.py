@@ -19,7 +19,10 @@
 Options: ``--sizes 1/8,1/4,1/2,1`` (default all), ``--no-three-year``, ``--all-sizes 1``
 (sizes at which engine-all runs; default every size), ``--repeat N`` (best wall of N),
 ``--quiet-load X`` (wait up to --quiet-wait s for the 1-min load average to fall below X
-before each measurement; 0 = don't wait), ``--dry`` (only generate the data).
+before each measurement; 0 = don't wait), ``--merge`` (re-run only the given sets, keep the
+others of the previous results), ``--dry`` (only generate the data), ``--full-persons N`` and
+``--results FILE`` (a smoke test: ``--full-persons 16000 --three-year-persons 20000 --results
+/tmp/smoke.md``).
 """
 from __future__ import annotations
 
@@ -271,9 +274,17 @@ def fmt(x, nd=1):
     return "–" if x is None else f"{x:,.{nd}f}".replace(",", " ")
 
 
+def _order(results: dict) -> None:
+    results["sets"] = dict(sorted(results["sets"].items(),
+                                  key=lambda kv: (kv[1]["info"]["years"], kv[1]["info"]["persons"])))
+
+
 def render(results: dict) -> str:
+    _order(results)
     mc = results["machine"]
-    L = [f"Generated {results['date']} by `make bench` (`{' '.join(results['argv'])}`).", "",
+    L = [f"Generated {results['date']} by `make bench` (`{' '.join(results['argv'])}`)"
+         + (f", merged with the other sets of the run of {results['merged_from']}" if results.get("merged_from") else "")
+         + ".", "",
          f"**Machine:** {mc['nproc']} cores (`nproc`), {mc['mem_gb']} GB RAM, {mc['cpu']}; Linux {mc['kernel']}, "
          f"Python {mc['python']}, DuckDB {mc['duckdb']}, pandas {mc['pandas']}, pyarrow {mc['pyarrow']}.", ""]
     L += ["### Data sets (rows per table)", "",
@@ -301,19 +312,24 @@ def render(results: dict) -> str:
             cs = "" if chk is None else (f"OK: {chk['published_compared']:,} cells exact".replace(",", " ")
                                          if chk.get("ok") else f"**MISMATCH** ({chk.get('mismatches')})")
             ev = m.get("engine")
-            code = "" if not ev else (f"{ev['commit']}" + (f"+{ev['src_sha'][:7]}" if ev["dirty"] else "")
+            code = "" if not ev else (f"`{ev['src_sha'][:7]}`"
                                       + (" **changed during run**" if m.get("engine_changed_during_run") else ""))
             L.append(f"| {key} | {c} | {fmt(m['wall_s'])} | {fmt(m['cpu_s'])} | {fmt(m['maxrss_mb'], 0)} | "
                      f"{fmt(m.get('other_cores'), 2)} | {code} | {cs} |")
-    versions = {json.dumps(m["engine"], sort_keys=True) for st in results["sets"].values()
-                for m in st["runs"].values() if m.get("engine")}
-    L += [] if not versions else ["", "Engine code timed: " + "; ".join(
-        f"commit {v['commit']}" + (f", src/ fingerprint {v['src_sha']} with uncommitted edits in "
-                                   f"{', '.join(v['dirty'])}" if v["dirty"] else f" (src/ {v['src_sha']}, clean)")
-        for v in map(json.loads, sorted(versions))) + "."]
-    if len(versions) > 1:
-        L.append("**The engine changed between measurements of this run** (other engineers' commits): compare "
-                 "rows of the same engine code only.")
+    by_src: dict[str, dict] = {}
+    for st in results["sets"].values():
+        for m in st["runs"].values():
+            if m.get("engine"):
+                v = by_src.setdefault(m["engine"]["src_sha"], {"commits": set(), "dirty": m["engine"]["dirty"]})
+                v["commits"].add(m["engine"]["commit"])
+    if by_src:
+        L += ["", "Engine code timed (fingerprint of src/): " + "; ".join(
+            f"`{sha}` (HEAD {', '.join(sorted(v['commits']))}"
+            + (f", uncommitted edits in {', '.join(v['dirty'])})" if v["dirty"] else ", clean)")
+            for sha, v in by_src.items()) + "."]
+    if len(by_src) > 1:
+        L.append("**The engine's code changed between measurements of this run** (other engineers' edits): "
+                 "compare rows of the same code only.")
     L += ["", "### Ratios and targets", "",
           "Speed-up = pandas-7x ÷ engine-7x (target ≥ 10, i.e. the engine at least 10× faster); engine ÷ SQL = "
           "engine-7x ÷ duckdb-sql-7x (target ≤ 1.5). ✅ meets the target, ❌ does not.", "",
@@ -366,7 +382,9 @@ def render(results: dict) -> str:
             L.append(f"| {c} | {fmt(a0)} | {fmt(b, 2)} | {dev * 100:.0f} % |")
     # where the time goes
     for key, s in results["sets"].items():
-        if key not in (results.get("largest_set"), "3y full"):
+        largest = max((k for k, v in results["sets"].items() if v["info"]["years"] == 1),
+                      key=lambda k: results["sets"][k]["info"]["persons"], default=None)
+        if key not in (largest, "3y full"):
             continue
         for which in ("engine-all", "engine-7x"):
             m = s["runs"].get(which)
@@ -419,9 +437,11 @@ def main(argv=None) -> int:
     ap.add_argument("--all-sizes", default=None, help="sizes at which engine-all runs (default: all of --sizes)")
     ap.add_argument("--no-three-year", action="store_true")
     ap.add_argument("--repeat", type=int, default=1)
-    ap.add_argument("--quiet-load", type=float, default=0.5)
-    ap.add_argument("--quiet-wait", type=float, default=300)
+    ap.add_argument("--quiet-load", type=float, default=1.0)
+    ap.add_argument("--quiet-wait", type=float, default=180)
     ap.add_argument("--dry", action="store_true", help="only generate the data sets")
+    ap.add_argument("--merge", action="store_true",
+                    help="keep the other sets of the previous results (bench/out/<results>.json), re-run only these")
     ap.add_argument("--full-persons", type=int, default=FULL_PERSONS, help="persons of the full-size set")
     ap.add_argument("--three-year-persons", type=int, default=THREE_YEAR_PERSONS)
     ap.add_argument("--results", default=str(BENCH / "RESULTS.md"), help="the Markdown file to update")
@@ -437,8 +457,12 @@ def main(argv=None) -> int:
     if a.dry:
         return 0
     results = {"date": dt.datetime.now().astimezone().isoformat(timespec="seconds"), "argv": sys.argv,
-               "machine": machine(), "sets": {}, "results_md": a.results,
-               "largest_set": plan[-2][0] if not a.no_three_year and len(plan) > 1 else plan[-1][0]}
+               "machine": machine(), "sets": {}, "results_md": a.results}
+    prev = OUT / f"{Path(a.results).stem.lower()}.json"
+    if a.merge and prev.is_file():
+        old = json.loads(prev.read_text())
+        results["sets"] = {k: v for k, v in old["sets"].items() if k not in {key for key, _, _ in plan}}
+        results["merged_from"] = old.get("date")
     quiet = (a.quiet_load, a.quiet_wait)
     for key, d, with_all in plan:
         log(f"set {key}: {d.name}")
