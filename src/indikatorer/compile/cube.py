@@ -22,7 +22,6 @@ STRATA_COLUMNS = {
     "care_level": ("care_level", ["care_level", None], TOTAL),
     "unit": ("unit_id", ["unit_id", None], None),
 }
-OUTPUT_DIMS = ("region_code", "sex", "age_group", "diagnosis_group", "care_level", "unit_id")
 _UNIT_TOTAL = "\x00all"        # internal sentinel for "all units"; becomes NULL in the output
 
 
@@ -36,18 +35,21 @@ class Aggregation:
     extra_sums: tuple[str, ...] = ()   # columns summed over every unit of the cell, as `sum_<col>`
 
 
+_KNOWN = {"sex": ("K", "M"), "care_level": ("PV", "SSV", "PSY")}
+
+
+def _category(rel, column: str):
+    """A unit's category in ``column``; values outside the known codes (unknown sex, …) are
+    in no category, only in the total."""
+    if column in _KNOWN:
+        return sa.case((rel.c[column].in_(list(_KNOWN[column])), rel.c[column]), else_=sa.null())
+    return rel.c[column]
+
+
 def _levels(stratum: str, rel):
     col, levels, total = STRATA_COLUMNS[stratum]
-    exprs = []
-    for lv in levels:
-        if lv is None:
-            exprs.append(sa.literal(total if total is not None else _UNIT_TOTAL))
-        elif stratum == "sex":
-            exprs.append(sa.case((rel.c.sex.in_(["K", "M"]), rel.c.sex), else_=sa.null()))
-        elif stratum == "care_level":
-            exprs.append(sa.case((rel.c.care_level.in_(["PV", "SSV", "PSY"]), rel.c.care_level), else_=sa.null()))
-        else:
-            exprs.append(rel.c[lv])
+    exprs = [sa.literal(total if total is not None else _UNIT_TOTAL) if lv is None else _category(rel, lv)
+             for lv in levels]
     return col, exprs
 
 
@@ -114,15 +116,7 @@ def compile_cube(rel, strata: list[str], agg: Aggregation) -> sa.Select:
 
 def _additive_cube(rel, strata: list[str], agg: Aggregation) -> sa.Select:
     base_cols = list(dict.fromkeys(lv for s in strata for lv in STRATA_COLUMNS[s][1] if lv is not None))
-    fine_dims = []
-    for c in base_cols:
-        if c == "sex":
-            fine_dims.append(sa.case((rel.c.sex.in_(["K", "M"]), rel.c.sex), else_=sa.null()).label("sex"))
-        elif c == "care_level":
-            fine_dims.append(sa.case((rel.c.care_level.in_(["PV", "SSV", "PSY"]), rel.c.care_level),
-                                     else_=sa.null()).label("care_level"))
-        else:
-            fine_dims.append(rel.c[c])
+    fine_dims = [_category(rel, c).label(c) for c in base_cols]
     in_num = agg.numerator_where if agg.numerator_where is not None else sa.true()
     group = [rel.c.period, *fine_dims, *[rel.c[k] for k in agg.keys]]
     num = (sa.func.sum(sa.case((in_num, sa.cast(rel.c[agg.numerator_sum], sa.Double))))

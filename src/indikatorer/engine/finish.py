@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..codes import CARE_LEVELS, REGION_NAMES, RIKET, SEX_CODES, TOTAL, UNKNOWN_REGION
-from ..compile.cube import OUTPUT_DIMS, STRATA_COLUMNS, unit_total
+from ..compile.cube import STRATA_COLUMNS, unit_total
 from ..periods import Period
 from ..spec.config import age_bands, diagnosis_groups
 from ..spec.measures import MeasureSpec

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import SpecError
 from ..paths import data_dir
-from .config import age_bands
+from .config import RANGE_CONFIG, age_bands
 from .yamlfile import read_yaml
 
 _KVA_FILE = "kva_codes.yaml"
@@ -53,15 +53,10 @@ def kva_codes(value: Any, option: str = "kva_codes") -> tuple[str, ...] | None:
 
 
 class StdBand(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    from_: int
+    model_config = RANGE_CONFIG
+    from_: int = Field(alias="from")
     to: int
     weight: float
-
-    def __init__(self, **data):
-        if "from" in data:
-            data["from_"] = data.pop("from")
-        super().__init__(**data)
 
 
 class StandardPopulation(BaseModel):

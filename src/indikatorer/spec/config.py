@@ -4,26 +4,25 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import SpecError
 from ..paths import data_dir
 from .yamlfile import load_model, read_yaml
 
 
+# YAML says `from:`, a Python keyword: the models read it through this alias.
+RANGE_CONFIG = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
 class DiagnosisGroup(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = RANGE_CONFIG
     code: str
     label: str
     level: Literal["main", "sub"]
     parent: str | None = None
-    from_: str | None = None
+    from_: str | None = Field(default=None, alias="from")
     to: str | None = None
-
-    def __init__(self, **data):
-        if "from" in data:
-            data["from_"] = data.pop("from")
-        super().__init__(**data)
 
 
 class NamedCode(BaseModel):
@@ -54,15 +53,10 @@ class DiagnosisGroups(BaseModel):
 
 
 class AgeBand(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = RANGE_CONFIG
     code: str
-    from_: int
+    from_: int = Field(alias="from")
     to: int
-
-    def __init__(self, **data):
-        if "from" in data:
-            data["from_"] = data.pop("from")
-        super().__init__(**data)
 
 
 class AgeBands(BaseModel):
