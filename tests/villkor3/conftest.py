@@ -1,14 +1,12 @@
 """Villkor 3 tests check the indicator table, not the HTML report: skip rendering it (its
-charts take most of a run's time with V3.1's many variants)."""
+charts take most of a run's time with V3.1's many variants). Function-scoped, so that it
+applies to these tests only (a session-wide patch leaked into the report tests when both ran
+in one xdist worker)."""
 from __future__ import annotations
 
 import pytest
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _no_html_report():
-    import indikatorer.engine.runner as runner
-    mp = pytest.MonkeyPatch()
-    mp.setattr(runner, "write_report_logged", lambda out: None, raising=False)
-    yield
-    mp.undo()
+@pytest.fixture(autouse=True)
+def _no_html_report(monkeypatch):
+    monkeypatch.setenv("INDIKATORER_REPORT", "0")
