@@ -146,12 +146,15 @@ class QualityGate:
         variants = out["variant"].astype(str)
         kinds_of = {v: set(v.split(":", 1)[0].split("+")) for v in variants.unique()}
         extra = pd.Series("", index=out.index, dtype=object)
+        out_keys = None                            # the rows' cell keys, built once when needed
         for r in warnings:
             if r.kind == INDICATORS:
                 flag = f"{FLAG_PREFIX}indicators.{r.check}"
                 keys = getattr(self, "_row_keys", {}).get(r.check)
                 if keys is not None:               # a row-level check: exactly the rows it found
-                    mask = _key_tuples(out).isin(set(_key_tuples(keys)))
+                    if out_keys is None:
+                        out_keys = _key_index(out)
+                    mask = pd.Series(out_keys.isin(_key_index(keys)), index=out.index)
                 else:
                     mask = out["measure_id"].isin(r.measures) if r.measures else pd.Series(True, index=out.index)
             else:
@@ -250,9 +253,15 @@ _ROW_KEYS = ["measure_id", "variant", "period", "region_code", "sex", "age_group
              "unit_id"]
 
 
-def _key_tuples(frame: pd.DataFrame) -> pd.Series:
-    cols = [frame[c].astype(object).where(frame[c].notna(), "").astype(str) for c in _ROW_KEYS]
-    return pd.Series(list(zip(*cols)), index=frame.index)
+def _key_index(frame: pd.DataFrame) -> pd.MultiIndex:
+    """The rows' cell keys (missing as ""), for a vectorised ``isin`` between two frames."""
+    arrays = []
+    for c in _ROW_KEYS:
+        col = frame[c]
+        if not pd.api.types.is_string_dtype(col.dtype):
+            col = col.astype(object)
+        arrays.append(col.where(col.notna(), "").astype(str))
+    return pd.MultiIndex.from_arrays(arrays)
 
 
 def _failing_rows(session, suite, table: str, failed: set[str]) -> dict[str, pd.DataFrame]:
