@@ -212,3 +212,7 @@ def main() -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(rc)
+
+
+if __name__ == "__main__":
+    main()
