@@ -17,13 +17,19 @@ them person by person.
   period; ``handelse`` is the event (``IMPULS_INTYG`` …); region and unit of the care unit.
 
 Persons are linked on the pseudonym ``person_id``; both sources must carry the same
-pseudonym (see sources/pseudonym.py)."""
+pseudonym (see sources/pseudonym.py).
+
+The PAS table is large (tens of millions of contacts) and few contacts carry a KVÅ code of
+interest: ``linked_cases`` reads the contacts it links (person, date) from a per-run table
+per code list and contact types (``_hits``), itself filtered from one per-run table of the
+contacts carrying any code of config/kva_codes.yaml; the coverage regions are a per-run
+table too (``_regions``)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from ..errors import CapabilityError
-from ..spec.codelists import kva_codes
+from ..spec.codelists import kva_code_lists, kva_codes
 from .bases import _period_cols, base, cases_base
 from .groups import diagnosis_main, diagnosis_sub, known_region, normalised_icd
 
@@ -38,13 +44,6 @@ def has_any_code(op_column, codes) -> sa.ColumnElement:
     return sa.or_(*[padded.contains(f" {c} ") for c in codes])
 
 
-def _types(column, options):
-    types = options.get("contact_types")
-    if not types:
-        return sa.true()
-    return sa.func.upper(column).in_([str(t).upper() for t in ([types] if isinstance(types, str) else types)])
-
-
 def _pas(sources, name: str):
     pas = (sources or {}).get("pas")
     if pas is None:
@@ -52,7 +51,52 @@ def _pas(sources, name: str):
     return pas
 
 
-@base("pas_contacts", kinds=("pas",))
+def _type_list(options) -> tuple[str, ...] | None:
+    types = options.get("contact_types")
+    if not types:
+        return None
+    return tuple(sorted({str(t).upper() for t in ([types] if isinstance(types, str) else types)}))
+
+
+def _materialise(ctx, prefix: str, select: sa.Select) -> sa.TableClause:
+    t = ctx.session.materialize(ctx.session.new_name(prefix), select)
+    return sa.table(t.name, *[sa.column(c.key, c.type) for c in select.selected_columns])
+
+
+def _hits(ctx, pas, codes, types) -> sa.FromClause:
+    """(pid, d) of the PAS contacts carrying one of ``codes`` (any when None) of a contact type
+    in ``types`` (any when None); a per-run table unless neither restricts the contacts."""
+    k = pas.table("kontakter")
+
+    def select(src):
+        conds = [has_any_code(src.c.op, codes)]
+        if types:
+            conds.append(sa.func.upper(src.c.kontakttyp).in_(list(types)))
+        return sa.select(src.c.person_id.label("pid"), src.c.kontaktdatum.label("d")).where(*conds)
+    if not codes and not types or not hasattr(ctx, "cached"):
+        return select(k).subquery("hits")
+
+    def build():
+        src = k
+        every = sorted({c for lst in kva_code_lists().values() for c in lst})
+        if codes and set(codes) <= set(every):
+            src = ctx.cached(("pas_kva_contacts", pas.name), lambda: _materialise(
+                ctx, "pas_kva_contacts",
+                sa.select(k.c.person_id, k.c.kontaktdatum, k.c.kontakttyp, k.c.op).where(has_any_code(k.c.op, every))))
+        return _materialise(ctx, "pas_hits", select(src))
+    return ctx.cached(("pas_hits", pas.name, codes, types), build)
+
+
+def _regions(ctx, source, table: str) -> sa.FromClause:
+    """The distinct known regions (column ``r``) of a source table's ``lan_kod``; per run."""
+    t = source.table(table)
+    select = sa.select(known_region(t.c.lan_kod).label("r")).distinct()
+    if not hasattr(ctx, "cached"):
+        return select.subquery("regions")
+    return ctx.cached(("regions", source.name, table), lambda: _materialise(ctx, "regions", select))
+
+
+@base("pas_contacts", kinds=("pas",), stream=True)
 def pas_contacts_base(ctx, source, window, options):
     k, p = source.table("kontakter"), ctx.periods
     code = normalised_icd(k.c.hdia)
@@ -71,11 +115,9 @@ def pas_contacts_base(ctx, source, window, options):
 def linked_cases_base(ctx, source, window, options, sources=None):
     pas = _pas(sources, "linked_cases")
     lc = cases_base(ctx, source, window, options).subquery("lc")
-    k = pas.table("kontakter")
     lookback = int(options.get("lookback_days", 0))
     codes = kva_codes(options.get("kva_codes"))
-    hits = sa.select(k.c.person_id.label("pid"), k.c.kontaktdatum.label("d")).where(
-        has_any_code(k.c.op, codes), _types(k.c.kontakttyp, options)).subquery("hits")
+    hits = _hits(ctx, pas, codes, _type_list(options)).alias("hits")
     first = sa.select(lc.c.period, lc.c.unit_key, sa.func.min(hits.c.d).label("first_contact_date"),
                       sa.func.count().label("contacts")).select_from(
         lc.join(hits, sa.and_(hits.c.pid == lc.c.person_key, hits.c.d >= lc.c.start_date - lookback,
@@ -87,8 +129,7 @@ def linked_cases_base(ctx, source, window, options, sources=None):
     joined = lc.join(first, sa.and_(first.c.period == lc.c.period, first.c.unit_key == lc.c.unit_key), isouter=True)
     fcodes = kva_codes(options.get("followup_codes"), "followup_codes")
     if fcodes:
-        fu = sa.select(k.c.person_id.label("pid"), k.c.kontaktdatum.label("d")).where(
-            has_any_code(k.c.op, fcodes)).subquery("fu")
+        fu = _hits(ctx, pas, fcodes, None).alias("fu")
         lc2 = lc.alias("lc2")
         follow = sa.select(first.c.period, first.c.unit_key, sa.func.min(fu.c.d).label("first_followup_date")).select_from(
             first.join(lc2, sa.and_(lc2.c.period == first.c.period, lc2.c.unit_key == first.c.unit_key))
@@ -100,22 +141,20 @@ def linked_cases_base(ctx, source, window, options, sources=None):
         cols += [follow.c.first_followup_date, follow.c.first_followup_date.is_not(None).label("has_followup")]
     else:
         cols += [sa.cast(sa.null(), sa.Date).label("first_followup_date"), sa.false().label("has_followup")]
-    regions = sa.select(known_region(k.c.lan_kod)).distinct()
-    cols.append(lc.c.region_code.in_(regions).label("in_coverage"))
+    regions = _regions(ctx, pas, "kontakter")
+    cols.append(lc.c.region_code.in_(sa.select(regions.c.r)).label("in_coverage"))
     return sa.select(*cols).select_from(joined)
 
 
-def _coverage_regions(sources):
+def _coverage_regions(ctx, sources):
     """Region codes the plan's region-level sources report on (None: no such source)."""
     parts = []
     pas = (sources or {}).get("pas")
     if pas is not None and pas.has("kontakter"):
-        k = pas.table("kontakter")
-        parts.append(sa.select(known_region(k.c.lan_kod).label("r")))
+        parts.append(sa.select(_regions(ctx, pas, "kontakter").c.r))
     units = (sources or {}).get("enheter")
     if units is not None and units.has("enheter"):
-        e = units.table("enheter")
-        parts.append(sa.select(known_region(e.c.lan_kod).label("r")))
+        parts.append(sa.select(_regions(ctx, units, "enheter").c.r))
     if not parts:
         return None
     return sa.union(*parts) if len(parts) > 1 else parts[0].distinct()
@@ -124,7 +163,7 @@ def _coverage_regions(sources):
 @base("covered_cases", kinds=("midas", "intygsstatistik"))
 def covered_cases_base(ctx, source, window, options, sources=None):
     c = cases_base(ctx, source, window, options).subquery("cc")
-    regions = _coverage_regions({k: v for k, v in (sources or {}).items() if k != source.kind})
+    regions = _coverage_regions(ctx, {k: v for k, v in (sources or {}).items() if k != source.kind})
     covered = sa.true() if regions is None else c.c.region_code.in_(sa.select(regions.subquery("cov").c[0]))
     return sa.select(*c.c, covered.label("in_coverage"))
 
