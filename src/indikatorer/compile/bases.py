@@ -81,7 +81,7 @@ def shared_base_relation(name: str, ctx, source, window: str | None, options: Ma
     window, periods and values of the options the base reads. Streamed bases are subqueries."""
     recorder = _Recorder(options)
     select = base_relation(name, ctx, source, window, recorder, sources=sources)
-    if name in STREAMED or not hasattr(ctx, "shared_base"):
+    if name in STREAMED or not getattr(ctx, "share", False):
         return select.subquery(alias)
     used = {k: options.get(k) for k in sorted(recorder.used)}
     key = (name, window, getattr(source, "name", None),

@@ -73,7 +73,7 @@ def _hits(ctx, pas, codes, types) -> sa.FromClause:
         if types:
             conds.append(sa.func.upper(src.c.kontakttyp).in_(list(types)))
         return sa.select(src.c.person_id.label("pid"), src.c.kontaktdatum.label("d")).where(*conds)
-    if not codes and not types or not hasattr(ctx, "cached"):
+    if not codes and not types or not getattr(ctx, "share", False):
         return select(k).subquery("hits")
 
     def build():
@@ -91,7 +91,7 @@ def _regions(ctx, source, table: str) -> sa.FromClause:
     """The distinct known regions (column ``r``) of a source table's ``lan_kod``; per run."""
     t = source.table(table)
     select = sa.select(known_region(t.c.lan_kod).label("r")).distinct()
-    if not hasattr(ctx, "cached"):
+    if not getattr(ctx, "share", False):
         return select.subquery("regions")
     return ctx.cached(("regions", source.name, table), lambda: _materialise(ctx, "regions", select))
 

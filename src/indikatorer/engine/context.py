@@ -36,6 +36,7 @@ class RunContext:
     _cases: dict[tuple[str, int], CaseTables] = field(default_factory=dict)
     _cache: dict[Any, Any] = field(default_factory=dict)
     _bases: "OrderedDict[Any, sa.TableClause]" = field(default_factory=OrderedDict)
+    share: bool = True                    # False: every base evaluated where it is read (no per-run tables)
 
     @property
     def periods(self) -> sa.TableClause:
@@ -53,7 +54,7 @@ class RunContext:
         if [p.label for p in periods] == [p.label for p in self.periods_list]:
             return self
         return RunContext(self.job, self.session, self.sources, periods, self.age_bands, None, self._cases,
-                          self._cache, self._bases)
+                          self._cache, self._bases, self.share)
 
     def sources_of_kind(self, kind: str) -> list[LoadedSource]:
         return [s for s in self.sources.values() if s.kind == kind]
