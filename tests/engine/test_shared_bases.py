@@ -26,6 +26,8 @@ OPTION_CASES = [
     ("4.1", {"kva_codes": "rehab_plan", "contact_types": ["BESOK", "ADMIN"]}),
     ("N.1", {"contact_types": None}),                              # no condition: every contact
     ("4.2", {"followup_codes": ["AW026"], "lookback_days": 10}),
+    ("4.1v", {"kva_codes": ["DV077", "QQ123"]}),                   # pas_contacts without the coded-contacts table
+    ("2.2", {"kva_codes": "rehab_plan"}),
 ]
 
 
@@ -84,3 +86,23 @@ def test_shared_bases_give_the_cells_of_unshared_evaluation(data):
             pd.testing.assert_frame_equal(res[key][0], frame, check_dtype=False, obj=str(key))
             assert res[key][1] == excl, key
             assert res[key][2] == flags, key
+
+
+def test_periods_without_pas_contacts_are_flagged_as_without_sharing(data):
+    """The periods present in pas_contacts come from the per-run table of contact dates when
+    shared; a period after the data (2022Q1) has none either way."""
+    from indikatorer.periods import parse_period
+    job = data
+    catalogue = load_catalogue(None)
+    items = [(catalogue[m], resolve_options(catalogue[m], job)) for m in ("2.2", "4.1v", "5.1")]
+    periods = [*job.period_list, parse_period("2022Q1")]
+    with open_session(None) as session:
+        sources = {n: load_source(session, job, n) for n, s in job.sources.items() if s.kind in KINDS}
+        shared = RunContext(job, session, sources, periods)
+        plain = RunContext(job, session, sources, periods, share=False, _cases=shared._cases)
+        got, want = _evaluate_all(shared, job, items), _evaluate_all(plain, job, items)
+    assert any("missing-pas-data" in flags.get("2022Q1", []) for _, _, flags in want.values())
+    assert got.keys() == want.keys()
+    for key, (frame, excl, flags) in want.items():
+        pd.testing.assert_frame_equal(got[key][0], frame, check_dtype=False, obj=str(key))
+        assert (got[key][1], got[key][2]) == (excl, flags), key

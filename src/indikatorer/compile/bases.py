@@ -19,16 +19,18 @@ from .groups import age_group, diagnosis_main, diagnosis_sub, known_region, know
 BASES: dict[str, Callable] = {}
 BASE_KINDS: dict[str, tuple[str, ...]] = {}     # base -> source kinds it reads (first match is its source)
 STREAMED: set[str] = set()                      # bases read where they are computed (never materialised)
+PRESENCE: dict[str, Callable] = {}              # base -> (ctx, source, window, options) -> Select of the periods with rows
 STANDARD = ("period", "period_start", "period_end", "reference_date", "unit_key", "person_key", "region_code",
             "sex", "age_group", "diag_main", "diag_sub", "care_level", "unit_id")
 
 
-def base(name: str, kinds: tuple[str, ...] | None = None, stream: bool = False):
+def base(name: str, kinds: tuple[str, ...] | None = None, stream: bool = False, presence: Callable | None = None):
     """Register a base. ``kinds``: the source kinds it reads; in a multi-source plan
     (``midas+pas``) its ``source`` is the plan's first source of one of these kinds. A base
     function with a ``sources`` parameter also gets every source of the plan by kind.
     ``stream``: the base is a filtered scan too large to copy (one row per PAS contact and
-    period); ``shared_base_relation`` returns it as a subquery instead of a table."""
+    period); ``shared_base_relation`` returns it as a subquery instead of a table.
+    ``presence``: a cheaper query of the periods the base has rows for (``present_periods``)."""
     def register(fn):
         BASES[name] = fn
         if kinds:
@@ -37,6 +39,10 @@ def base(name: str, kinds: tuple[str, ...] | None = None, stream: bool = False):
             STREAMED.add(name)
         else:
             STREAMED.discard(name)
+        if presence is not None:
+            PRESENCE[name] = presence
+        else:
+            PRESENCE.pop(name, None)
         return fn
     return register
 
@@ -93,6 +99,14 @@ def shared_base_relation(name: str, ctx, source, window: str | None, options: Ma
         table = ctx.session.materialize(ctx.session.new_name(f"base_{_safe(name)}"), select)
         return sa.table(table.name, *[sa.column(c.key, c.type) for c in select.selected_columns])
     return ctx.shared_base(key, build).alias(alias)
+
+
+def present_periods(name: str, ctx, source, window: str | None, options: Mapping[str, Any]) -> set[str] | None:
+    """The periods base ``name`` has rows for, from its ``presence`` query; None when it has
+    none (then read them from the base)."""
+    if name not in PRESENCE:
+        return None
+    return {r[0] for r in ctx.session.execute(PRESENCE[name](ctx, source, window, options)).fetchall()}
 
 
 def _safe(name: str) -> str:

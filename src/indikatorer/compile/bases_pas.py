@@ -63,6 +63,36 @@ def _materialise(ctx, prefix: str, select: sa.Select) -> sa.TableClause:
     return sa.table(t.name, *[sa.column(c.key, c.type) for c in select.selected_columns])
 
 
+_PAS_COLUMNS = ("kontakt_id", "person_id", "lan_kod", "hdia", "vardniva", "vardenhet_id", "vardgivare_id",
+                "kontaktdatum", "kontakttyp", "yrkeskategori", "op")
+
+
+def _every_code() -> set[str]:
+    return {c for lst in kva_code_lists().values() for c in lst}
+
+
+def _kva_contacts(ctx, pas) -> sa.TableClause:
+    """The PAS contacts carrying any code of config/kva_codes.yaml (a few per cent of them);
+    per run."""
+    k = pas.table("kontakter")
+    return ctx.cached(("pas_kva_contacts", pas.name), lambda: _materialise(
+        ctx, "pas_kva_contacts", sa.select(*[k.c[c] for c in _PAS_COLUMNS]).where(has_any_code(k.c.op, sorted(_every_code())))))
+
+
+def _contacts(ctx, pas, codes) -> sa.FromClause:
+    """The PAS contacts with ``has_code`` (one of ``codes``). With a code list of
+    config/kva_codes.yaml: the per-run table of coded contacts (``has_code`` computed) and the
+    other contacts (``has_code`` false); a filter on ``has_code`` then reads only the first."""
+    k = pas.table("kontakter")
+    if not codes or not getattr(ctx, "share", False) or not set(codes) <= _every_code():
+        return sa.select(*[k.c[c] for c in _PAS_COLUMNS], has_any_code(k.c.op, codes).label("has_code")).subquery("k")
+    kva = _kva_contacts(ctx, pas)
+    coded = sa.select(*[kva.c[c] for c in _PAS_COLUMNS], has_any_code(kva.c.op, codes).label("has_code"))
+    rest = sa.select(*[k.c[c] for c in _PAS_COLUMNS], sa.false().label("has_code")).where(
+        sa.not_(has_any_code(k.c.op, sorted(_every_code()))))
+    return sa.union_all(coded, rest).subquery("k")
+
+
 def _hits(ctx, pas, codes, types) -> sa.FromClause:
     """(pid, d) of the PAS contacts carrying one of ``codes`` (any when None) of a contact type
     in ``types`` (any when None); a per-run table unless neither restricts the contacts."""
@@ -77,12 +107,7 @@ def _hits(ctx, pas, codes, types) -> sa.FromClause:
         return select(k).subquery("hits")
 
     def build():
-        src = k
-        every = sorted({c for lst in kva_code_lists().values() for c in lst})
-        if codes and set(codes) <= set(every):
-            src = ctx.cached(("pas_kva_contacts", pas.name), lambda: _materialise(
-                ctx, "pas_kva_contacts",
-                sa.select(k.c.person_id, k.c.kontaktdatum, k.c.kontakttyp, k.c.op).where(has_any_code(k.c.op, every))))
+        src = _kva_contacts(ctx, pas) if codes and set(codes) <= _every_code() else k
         return _materialise(ctx, "pas_hits", select(src))
     return ctx.cached(("pas_hits", pas.name, codes, types), build)
 
@@ -96,18 +121,29 @@ def _regions(ctx, source, table: str) -> sa.FromClause:
     return ctx.cached(("regions", source.name, table), lambda: _materialise(ctx, "regions", select))
 
 
-@base("pas_contacts", kinds=("pas",), stream=True)
-def pas_contacts_base(ctx, source, window, options):
+def _pas_periods(ctx, source, window, options) -> sa.Select:
+    """The periods with a PAS contact (those ``pas_contacts`` has rows for), from the per-run
+    table of distinct contact dates."""
     k, p = source.table("kontakter"), ctx.periods
+    select = sa.select(k.c.kontaktdatum.label("d")).distinct()
+    dates = (ctx.cached(("pas_dates", source.name), lambda: _materialise(ctx, "pas_dates", select))
+             if getattr(ctx, "share", False) else select.subquery("dates"))
+    return sa.select(p.c.period).where(
+        sa.exists(sa.select(dates.c.d).where(dates.c.d.between(p.c.period_start, p.c.period_end))))
+
+
+@base("pas_contacts", kinds=("pas",), stream=True, presence=_pas_periods)
+def pas_contacts_base(ctx, source, window, options):
+    p = ctx.periods
+    k = _contacts(ctx, source, kva_codes(options.get("kva_codes")))
     code = normalised_icd(k.c.hdia)
-    codes = kva_codes(options.get("kva_codes"))
     return sa.select(
         *_period_cols(p), k.c.kontakt_id.label("unit_key"), k.c.person_id.label("person_key"),
         known_region(k.c.lan_kod).label("region_code"), _NULL().label("sex"), _NULL().label("age_group"),
         diagnosis_main(code).label("diag_main"), diagnosis_sub(code).label("diag_sub"),
         k.c.vardniva.label("care_level"), k.c.vardenhet_id.label("unit_id"), k.c.vardgivare_id,
         k.c.kontaktdatum.label("contact_date"), sa.func.upper(k.c.kontakttyp).label("kontakttyp"),
-        k.c.yrkeskategori, k.c.op, k.c.hdia, has_any_code(k.c.op, codes).label("has_code"),
+        k.c.yrkeskategori, k.c.op, k.c.hdia, k.c.has_code,
     ).select_from(k.join(p, k.c.kontaktdatum.between(p.c.period_start, p.c.period_end)))
 
 

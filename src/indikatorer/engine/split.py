@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from ..compile.bases import shared_base_relation
+from ..compile.bases import present_periods, shared_base_relation
 from ..compile.cube import STRATA_COLUMNS, Aggregation, compile_cube, unit_total
 from ..compile.predicates import compile_predicate
 from ..errors import SpecError
@@ -56,7 +56,12 @@ def evaluate_split(ctx, spec: MeasureSpec, plan: VariantPlan, options: dict[str,
         excl = [(e.reason, compile_predicate(e.where, rel, options, where)) for e in spec.exclude
                 if e.applies_to is None or side in e.applies_to]
         excl = [(r, p) for r, p in excl if p is not None]
-        counted, present = _scan_base(ctx, rel, excl)
+        present = (present_periods(base_name, ctx, source, count.window or window, options)
+                   if not excl and getattr(ctx, "share", False) else None)
+        if present is None:
+            counted, present = _scan_base(ctx, rel, excl)
+        else:
+            counted = {}
         for period, by_reason in counted.items():
             for reason, n in by_reason.items():
                 label = reason if side == "denominator" else f"numerator: {reason}"
