@@ -8,7 +8,8 @@ register new ones with ``@base("name")``."""
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable, Mapping
+import json
+from typing import Any, Callable, Iterator, Mapping
 
 import sqlalchemy as sa
 
@@ -17,18 +18,31 @@ from .groups import age_group, diagnosis_main, diagnosis_sub, known_region, know
 
 BASES: dict[str, Callable] = {}
 BASE_KINDS: dict[str, tuple[str, ...]] = {}     # base -> source kinds it reads (first match is its source)
+STREAMED: set[str] = set()                      # bases read where they are computed (never materialised)
+PRESENCE: dict[str, Callable] = {}              # base -> (ctx, source, window, options) -> Select of the periods with rows
 STANDARD = ("period", "period_start", "period_end", "reference_date", "unit_key", "person_key", "region_code",
             "sex", "age_group", "diag_main", "diag_sub", "care_level", "unit_id")
 
 
-def base(name: str, kinds: tuple[str, ...] | None = None):
+def base(name: str, kinds: tuple[str, ...] | None = None, stream: bool = False, presence: Callable | None = None):
     """Register a base. ``kinds``: the source kinds it reads; in a multi-source plan
     (``midas+pas``) its ``source`` is the plan's first source of one of these kinds. A base
-    function with a ``sources`` parameter also gets every source of the plan by kind."""
+    function with a ``sources`` parameter also gets every source of the plan by kind.
+    ``stream``: the base is a filtered scan too large to copy (one row per PAS contact and
+    period); ``shared_base_relation`` returns it as a subquery instead of a table.
+    ``presence``: a cheaper query of the periods the base has rows for (``present_periods``)."""
     def register(fn):
         BASES[name] = fn
         if kinds:
             BASE_KINDS[name] = tuple(kinds)
+        if stream:
+            STREAMED.add(name)
+        else:
+            STREAMED.discard(name)
+        if presence is not None:
+            PRESENCE[name] = presence
+        else:
+            PRESENCE.pop(name, None)
         return fn
     return register
 
@@ -41,6 +55,62 @@ def base_relation(name: str, ctx, source, window: str | None, options: Mapping[s
     if "sources" in inspect.signature(fn).parameters:
         return fn(ctx, source, window, options, sources=dict(sources or {}))
     return fn(ctx, source, window, options)
+
+
+class _Recorder(Mapping):
+    """The options as a base reads them, recording which ones it reads."""
+
+    def __init__(self, options: Mapping[str, Any]):
+        self._options = options
+        self.used: set[str] = set()
+
+    def __getitem__(self, key):
+        self.used.add(key)
+        return self._options[key]
+
+    def __contains__(self, key):
+        self.used.add(key)
+        return key in self._options
+
+    def __iter__(self) -> Iterator[str]:
+        self.used.update(self._options)
+        return iter(self._options)
+
+    def __len__(self) -> int:
+        return len(self._options)
+
+
+def shared_base_relation(name: str, ctx, source, window: str | None, options: Mapping[str, Any],
+                         sources: Mapping[str, Any] | None = None, alias: str = "base") -> sa.FromClause:
+    """The base as a FROM clause, evaluated once per run: materialised in a temporary table
+    shared (``ctx.shared_base``) by every variant and measure with the same base, sources,
+    window, periods and values of the options the base reads. Streamed bases are subqueries."""
+    recorder = _Recorder(options)
+    select = base_relation(name, ctx, source, window, recorder, sources=sources)
+    if name in STREAMED or not getattr(ctx, "share", False):
+        return select.subquery(alias)
+    used = {k: options.get(k) for k in sorted(recorder.used)}
+    key = (name, window, getattr(source, "name", None),
+           tuple(sorted((k, getattr(s, "name", None)) for k, s in (sources or {}).items())),
+           tuple(p.label for p in ctx.periods_list), ctx.age_bands,
+           json.dumps(used, sort_keys=True, default=str))
+
+    def build():
+        table = ctx.session.materialize(ctx.session.new_name(f"base_{_safe(name)}"), select)
+        return sa.table(table.name, *[sa.column(c.key, c.type) for c in select.selected_columns])
+    return ctx.shared_base(key, build).alias(alias)
+
+
+def present_periods(name: str, ctx, source, window: str | None, options: Mapping[str, Any]) -> set[str] | None:
+    """The periods base ``name`` has rows for, from its ``presence`` query; None when it has
+    none (then read them from the base)."""
+    if name not in PRESENCE:
+        return None
+    return {r[0] for r in ctx.session.execute(PRESENCE[name](ctx, source, window, options)).fetchall()}
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in name.lower())
 
 
 def _period_cols(p):

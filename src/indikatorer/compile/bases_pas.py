@@ -17,13 +17,19 @@ them person by person.
   period; ``handelse`` is the event (``IMPULS_INTYG`` …); region and unit of the care unit.
 
 Persons are linked on the pseudonym ``person_id``; both sources must carry the same
-pseudonym (see sources/pseudonym.py)."""
+pseudonym (see sources/pseudonym.py).
+
+The PAS table is large (tens of millions of contacts) and few contacts carry a KVÅ code of
+interest: ``linked_cases`` reads the contacts it links (person, date) from a per-run table
+per code list and contact types (``_hits``), itself filtered from one per-run table of the
+contacts carrying any code of config/kva_codes.yaml; the coverage regions are a per-run
+table too (``_regions``)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from ..errors import CapabilityError
-from ..spec.codelists import kva_codes
+from ..spec.codelists import kva_code_lists, kva_codes
 from .bases import _period_cols, base, cases_base
 from .groups import diagnosis_main, diagnosis_sub, known_region, normalised_icd
 
@@ -38,13 +44,6 @@ def has_any_code(op_column, codes) -> sa.ColumnElement:
     return sa.or_(*[padded.contains(f" {c} ") for c in codes])
 
 
-def _types(column, options):
-    types = options.get("contact_types")
-    if not types:
-        return sa.true()
-    return sa.func.upper(column).in_([str(t).upper() for t in ([types] if isinstance(types, str) else types)])
-
-
 def _pas(sources, name: str):
     pas = (sources or {}).get("pas")
     if pas is None:
@@ -52,18 +51,99 @@ def _pas(sources, name: str):
     return pas
 
 
-@base("pas_contacts", kinds=("pas",))
-def pas_contacts_base(ctx, source, window, options):
+def _type_list(options) -> tuple[str, ...] | None:
+    types = options.get("contact_types")
+    if not types:
+        return None
+    return tuple(sorted({str(t).upper() for t in ([types] if isinstance(types, str) else types)}))
+
+
+def _materialise(ctx, prefix: str, select: sa.Select) -> sa.TableClause:
+    t = ctx.session.materialize(ctx.session.new_name(prefix), select)
+    return sa.table(t.name, *[sa.column(c.key, c.type) for c in select.selected_columns])
+
+
+_PAS_COLUMNS = ("kontakt_id", "person_id", "lan_kod", "hdia", "vardniva", "vardenhet_id", "vardgivare_id",
+                "kontaktdatum", "kontakttyp", "yrkeskategori", "op")
+
+
+def _every_code() -> set[str]:
+    return {c for lst in kva_code_lists().values() for c in lst}
+
+
+def _kva_contacts(ctx, pas) -> sa.TableClause:
+    """The PAS contacts carrying any code of config/kva_codes.yaml (a few per cent of them);
+    per run."""
+    k = pas.table("kontakter")
+    return ctx.cached(("pas_kva_contacts", pas.name), lambda: _materialise(
+        ctx, "pas_kva_contacts", sa.select(*[k.c[c] for c in _PAS_COLUMNS]).where(has_any_code(k.c.op, sorted(_every_code())))))
+
+
+def _contacts(ctx, pas, codes) -> sa.FromClause:
+    """The PAS contacts with ``has_code`` (one of ``codes``). With a code list of
+    config/kva_codes.yaml: the per-run table of coded contacts (``has_code`` computed) and the
+    other contacts (``has_code`` false); a filter on ``has_code`` then reads only the first."""
+    k = pas.table("kontakter")
+    if not codes or not getattr(ctx, "share", False) or not set(codes) <= _every_code():
+        return sa.select(*[k.c[c] for c in _PAS_COLUMNS], has_any_code(k.c.op, codes).label("has_code")).subquery("k")
+    kva = _kva_contacts(ctx, pas)
+    coded = sa.select(*[kva.c[c] for c in _PAS_COLUMNS], has_any_code(kva.c.op, codes).label("has_code"))
+    rest = sa.select(*[k.c[c] for c in _PAS_COLUMNS], sa.false().label("has_code")).where(
+        sa.not_(has_any_code(k.c.op, sorted(_every_code()))))
+    return sa.union_all(coded, rest).subquery("k")
+
+
+def _hits(ctx, pas, codes, types) -> sa.FromClause:
+    """(pid, d) of the PAS contacts carrying one of ``codes`` (any when None) of a contact type
+    in ``types`` (any when None); a per-run table unless neither restricts the contacts."""
+    k = pas.table("kontakter")
+
+    def select(src):
+        conds = [has_any_code(src.c.op, codes)]
+        if types:
+            conds.append(sa.func.upper(src.c.kontakttyp).in_(list(types)))
+        return sa.select(src.c.person_id.label("pid"), src.c.kontaktdatum.label("d")).where(*conds)
+    if not codes and not types or not getattr(ctx, "share", False):
+        return select(k).subquery("hits")
+
+    def build():
+        src = _kva_contacts(ctx, pas) if codes and set(codes) <= _every_code() else k
+        return _materialise(ctx, "pas_hits", select(src))
+    return ctx.cached(("pas_hits", pas.name, codes, types), build)
+
+
+def _regions(ctx, source, table: str) -> sa.FromClause:
+    """The distinct known regions (column ``r``) of a source table's ``lan_kod``; per run."""
+    t = source.table(table)
+    select = sa.select(known_region(t.c.lan_kod).label("r")).distinct()
+    if not getattr(ctx, "share", False):
+        return select.subquery("regions")
+    return ctx.cached(("regions", source.name, table), lambda: _materialise(ctx, "regions", select))
+
+
+def _pas_periods(ctx, source, window, options) -> sa.Select:
+    """The periods with a PAS contact (those ``pas_contacts`` has rows for), from the per-run
+    table of distinct contact dates."""
     k, p = source.table("kontakter"), ctx.periods
+    select = sa.select(k.c.kontaktdatum.label("d")).distinct()
+    dates = (ctx.cached(("pas_dates", source.name), lambda: _materialise(ctx, "pas_dates", select))
+             if getattr(ctx, "share", False) else select.subquery("dates"))
+    return sa.select(p.c.period).where(
+        sa.exists(sa.select(dates.c.d).where(dates.c.d.between(p.c.period_start, p.c.period_end))))
+
+
+@base("pas_contacts", kinds=("pas",), stream=True, presence=_pas_periods)
+def pas_contacts_base(ctx, source, window, options):
+    p = ctx.periods
+    k = _contacts(ctx, source, kva_codes(options.get("kva_codes")))
     code = normalised_icd(k.c.hdia)
-    codes = kva_codes(options.get("kva_codes"))
     return sa.select(
         *_period_cols(p), k.c.kontakt_id.label("unit_key"), k.c.person_id.label("person_key"),
         known_region(k.c.lan_kod).label("region_code"), _NULL().label("sex"), _NULL().label("age_group"),
         diagnosis_main(code).label("diag_main"), diagnosis_sub(code).label("diag_sub"),
         k.c.vardniva.label("care_level"), k.c.vardenhet_id.label("unit_id"), k.c.vardgivare_id,
         k.c.kontaktdatum.label("contact_date"), sa.func.upper(k.c.kontakttyp).label("kontakttyp"),
-        k.c.yrkeskategori, k.c.op, k.c.hdia, has_any_code(k.c.op, codes).label("has_code"),
+        k.c.yrkeskategori, k.c.op, k.c.hdia, k.c.has_code,
     ).select_from(k.join(p, k.c.kontaktdatum.between(p.c.period_start, p.c.period_end)))
 
 
@@ -71,11 +151,9 @@ def pas_contacts_base(ctx, source, window, options):
 def linked_cases_base(ctx, source, window, options, sources=None):
     pas = _pas(sources, "linked_cases")
     lc = cases_base(ctx, source, window, options).subquery("lc")
-    k = pas.table("kontakter")
     lookback = int(options.get("lookback_days", 0))
     codes = kva_codes(options.get("kva_codes"))
-    hits = sa.select(k.c.person_id.label("pid"), k.c.kontaktdatum.label("d")).where(
-        has_any_code(k.c.op, codes), _types(k.c.kontakttyp, options)).subquery("hits")
+    hits = _hits(ctx, pas, codes, _type_list(options)).alias("hits")
     first = sa.select(lc.c.period, lc.c.unit_key, sa.func.min(hits.c.d).label("first_contact_date"),
                       sa.func.count().label("contacts")).select_from(
         lc.join(hits, sa.and_(hits.c.pid == lc.c.person_key, hits.c.d >= lc.c.start_date - lookback,
@@ -87,8 +165,7 @@ def linked_cases_base(ctx, source, window, options, sources=None):
     joined = lc.join(first, sa.and_(first.c.period == lc.c.period, first.c.unit_key == lc.c.unit_key), isouter=True)
     fcodes = kva_codes(options.get("followup_codes"), "followup_codes")
     if fcodes:
-        fu = sa.select(k.c.person_id.label("pid"), k.c.kontaktdatum.label("d")).where(
-            has_any_code(k.c.op, fcodes)).subquery("fu")
+        fu = _hits(ctx, pas, fcodes, None).alias("fu")
         lc2 = lc.alias("lc2")
         follow = sa.select(first.c.period, first.c.unit_key, sa.func.min(fu.c.d).label("first_followup_date")).select_from(
             first.join(lc2, sa.and_(lc2.c.period == first.c.period, lc2.c.unit_key == first.c.unit_key))
@@ -100,22 +177,20 @@ def linked_cases_base(ctx, source, window, options, sources=None):
         cols += [follow.c.first_followup_date, follow.c.first_followup_date.is_not(None).label("has_followup")]
     else:
         cols += [sa.cast(sa.null(), sa.Date).label("first_followup_date"), sa.false().label("has_followup")]
-    regions = sa.select(known_region(k.c.lan_kod)).distinct()
-    cols.append(lc.c.region_code.in_(regions).label("in_coverage"))
+    regions = _regions(ctx, pas, "kontakter")
+    cols.append(lc.c.region_code.in_(sa.select(regions.c.r)).label("in_coverage"))
     return sa.select(*cols).select_from(joined)
 
 
-def _coverage_regions(sources):
+def _coverage_regions(ctx, sources):
     """Region codes the plan's region-level sources report on (None: no such source)."""
     parts = []
     pas = (sources or {}).get("pas")
     if pas is not None and pas.has("kontakter"):
-        k = pas.table("kontakter")
-        parts.append(sa.select(known_region(k.c.lan_kod).label("r")))
+        parts.append(sa.select(_regions(ctx, pas, "kontakter").c.r))
     units = (sources or {}).get("enheter")
     if units is not None and units.has("enheter"):
-        e = units.table("enheter")
-        parts.append(sa.select(known_region(e.c.lan_kod).label("r")))
+        parts.append(sa.select(_regions(ctx, units, "enheter").c.r))
     if not parts:
         return None
     return sa.union(*parts) if len(parts) > 1 else parts[0].distinct()
@@ -124,7 +199,7 @@ def _coverage_regions(sources):
 @base("covered_cases", kinds=("midas", "intygsstatistik"))
 def covered_cases_base(ctx, source, window, options, sources=None):
     c = cases_base(ctx, source, window, options).subquery("cc")
-    regions = _coverage_regions({k: v for k, v in (sources or {}).items() if k != source.kind})
+    regions = _coverage_regions(ctx, {k: v for k, v in (sources or {}).items() if k != source.kind})
     covered = sa.true() if regions is None else c.c.region_code.in_(sa.select(regions.subquery("cov").c[0]))
     return sa.select(*c.c, covered.label("in_coverage"))
 

@@ -1,5 +1,9 @@
 """Evaluate one measure spec on one source: base relation -> exclusions -> denominator filter
--> strata cube, all in one SQL query per variant; returns the aggregated cells (small)."""
+-> strata cube; returns the aggregated cells (small).
+
+The base is evaluated once per run and shared (``compile.bases.shared_base_relation``: a
+temporary table per base, sources, window, periods and options the base reads); the
+exclusion counts, the filter and the cube read that table."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -8,7 +12,7 @@ from typing import Any, Callable
 import pandas as pd
 import sqlalchemy as sa
 
-from ..compile.bases import BASE_KINDS, base_relation
+from ..compile.bases import BASE_KINDS, shared_base_relation
 from ..compile.cube import Aggregation, compile_cube
 from ..compile.predicates import compile_predicate
 from ..errors import CapabilityError
@@ -173,8 +177,8 @@ def evaluate(ctx: RunContext, spec: MeasureSpec, plan: VariantPlan, options: dic
         from .split import evaluate_split
         return evaluate_split(ctx, spec, plan, options, strata, window=window, unit=unit, num=num, den=den)
 
-    rel = base_relation(spec.base, ctx, source_for(spec.base, plan), window, options,
-                        sources=plan_sources(plan)).subquery("base")
+    rel = shared_base_relation(spec.base, ctx, source_for(spec.base, plan), window, options,
+                               sources=plan_sources(plan), alias="base")
     excl = [(e.reason, compile_predicate(e.where, rel, options, where)) for e in spec.exclude]
     excl = [(r, p) for r, p in excl if p is not None]
     exclusions = _count_exclusions(ctx, rel, excl)
@@ -182,12 +186,13 @@ def evaluate(ctx: RunContext, spec: MeasureSpec, plan: VariantPlan, options: dic
     den_pred = compile_predicate(den.where, rel, options, where)
     if den_pred is not None:
         conds.append(den_pred)
-    filtered = units_for_cube(ctx, sa.select(rel).where(*conds), unit)
+    filtered = units_for_cube(ctx, sa.select(rel).where(*conds), unit, materialised=_is_table(rel))
     num_pred = compile_predicate(num.where, filtered, options, where)
     agg = Aggregation(unit=unit, numerator_where=num_pred, numerator_sum=num.sum,
                       sum_squares=spec.statistic == "mean")
     query = compile_cube(filtered, strata, agg)
     frame = read_frame(ctx, query)
+    release_units(ctx, filtered)
     approximate = var.approximate if var and var.approximate is not None else spec.approximate
     return Cells(plan, frame, strata, exclusions, approximate=approximate, notes=list(plan.notes))
 
@@ -211,13 +216,26 @@ def source_for(base_name: str, plan: VariantPlan) -> LoadedSource | None:
                           f"`{plan.variant}` has none")
 
 
-def units_for_cube(ctx: RunContext, select: sa.Select, unit: str):
+def units_for_cube(ctx: RunContext, select: sa.Select, unit: str, materialised: bool = False):
     """The filtered units as the cube's input. Persons are expanded unit by unit (counted
     distinct), so their input is materialised once: otherwise the planner may repeat the base's
-    joins for every level of every stratifier (PostgreSQL did, for minutes)."""
-    if unit == "person":
+    joins for every level of every stratifier (PostgreSQL did, for minutes) — unless the base
+    already is a table (``materialised``: a filter over it has no joins to repeat). Drop a
+    materialised input with ``release_units`` once the cube is read."""
+    if unit == "person" and not materialised:
         return ctx.session.materialize(ctx.session.new_name("units"), select)
     return select.subquery("filtered")
+
+
+def release_units(ctx: RunContext, units) -> None:
+    """Drop the table ``units_for_cube`` made (nothing for a subquery)."""
+    if isinstance(units, sa.TableClause):
+        ctx.drop(units)
+
+
+def _is_table(rel) -> bool:
+    """``rel`` reads a table (a materialised base), not a subquery."""
+    return isinstance(getattr(rel, "element", rel), sa.TableClause)
 
 
 def read_frame(ctx: RunContext, query) -> pd.DataFrame:
@@ -229,9 +247,16 @@ def read_frame(ctx: RunContext, query) -> pd.DataFrame:
 def _count_exclusions(ctx: RunContext, rel, excl) -> dict[str, dict[str, int]]:
     if not excl:
         return {}
+    return _scan_base(ctx, rel, excl)[0]
+
+
+def _scan_base(ctx: RunContext, rel, excl) -> tuple[dict[str, dict[str, int]], set[str]]:
+    """One pass over the base: the exclusion counts by period and reason (as
+    ``_count_exclusions``) and the periods that have rows at all."""
     aggs = [sa.func.count().filter(sa.func.coalesce(p, False)).label(f"e{i}") for i, (_, p) in enumerate(excl)]
     rows = ctx.session.execute(sa.select(rel.c.period, *aggs).group_by(rel.c.period)).fetchall()
-    return {r[0]: {reason: int(r[i + 1]) for i, (reason, _) in enumerate(excl) if r[i + 1]} for r in rows}
+    counts = {r[0]: {reason: int(r[i + 1]) for i, (reason, _) in enumerate(excl) if r[i + 1]} for r in rows}
+    return (counts if excl else {}), {r[0] for r in rows}
 
 
 # Custom shapes register themselves on import (villkor 3: V3.1–V3.6).

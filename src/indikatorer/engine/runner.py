@@ -186,6 +186,7 @@ def compute(ctx: RunContext, plans: list[MeasurePlan], explicit: bool, run_id: s
                     "notes": cells.notes}
                 log.info(f"computed {spec.id} {plan.variant}", rows=len(rows),
                          seconds=info["variants"][plan.variant]["seconds"])
+    ctx.release_bases()
     if not frames:
         return pd.DataFrame()
     return pd.concat(frames, ignore_index=True)

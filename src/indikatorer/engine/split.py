@@ -22,14 +22,15 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from ..compile.bases import base_relation
+from ..compile.bases import present_periods, shared_base_relation
 from ..compile.cube import STRATA_COLUMNS, Aggregation, compile_cube, unit_total
 from ..compile.predicates import compile_predicate
 from ..errors import SpecError
 from ..spec.codelists import standard_pieces
 from ..spec.measures import Count, MeasureSpec
 from ..stats import dsr
-from .evaluate import units_for_cube, Cells, VariantPlan, _count_exclusions, plan_sources, read_frame, source_for
+from .evaluate import (Cells, VariantPlan, _is_table, _scan_base, plan_sources, read_frame, release_units,
+                       source_for, units_for_cube)
 
 SIDES = ("numerator", "denominator")
 
@@ -50,12 +51,18 @@ def evaluate_split(ctx, spec: MeasureSpec, plan: VariantPlan, options: dict[str,
     for side, count in zip(SIDES, (num, den)):
         base_name = count.base or spec.base
         source = source_for(base_name, plan)
-        rel = base_relation(base_name, ctx, source, count.window or window, options,
-                            sources=plan_sources(plan)).subquery(f"{side}_base")
+        rel = shared_base_relation(base_name, ctx, source, count.window or window, options,
+                                   sources=plan_sources(plan), alias=f"{side}_base")
         excl = [(e.reason, compile_predicate(e.where, rel, options, where)) for e in spec.exclude
                 if e.applies_to is None or side in e.applies_to]
         excl = [(r, p) for r, p in excl if p is not None]
-        for period, by_reason in _count_exclusions(ctx, rel, excl).items():
+        present = (present_periods(base_name, ctx, source, count.window or window, options)
+                   if not excl and getattr(ctx, "share", False) else None)
+        if present is None:
+            counted, present = _scan_base(ctx, rel, excl)
+        else:
+            counted = {}
+        for period, by_reason in counted.items():
             for reason, n in by_reason.items():
                 label = reason if side == "denominator" else f"numerator: {reason}"
                 exclusions.setdefault(period, {})[label] = n
@@ -80,13 +87,13 @@ def evaluate_split(ctx, spec: MeasureSpec, plan: VariantPlan, options: dict[str,
             keys = ("std_piece",)
         agg = Aggregation(unit=count.unit or unit, numerator_where=None, numerator_sum=count.sum, keys=keys)
         if agg.unit == "person":
-            filtered = units_for_cube(ctx, sa.select(filtered), "person")
+            filtered = units_for_cube(ctx, sa.select(filtered), "person", materialised=_is_table(rel))
         frame = read_frame(ctx, compile_cube(filtered, side_strata, agg))
+        release_units(ctx, filtered)
         if pieces:
             frame = frame[frame["std_piece"].notna()]
         frames[side] = frame.drop(columns=["denominator"]).rename(columns={"numerator": side})
         dims_of[side] = ["period", *[STRATA_COLUMNS[s][0] for s in side_strata], *keys]
-        present = {r[0] for r in ctx.session.execute(sa.select(rel.c.period).distinct()).fetchall()}
         kind = source.kind if source is not None else base_name
         for p in periods:
             if p not in present:
