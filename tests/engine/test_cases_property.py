@@ -147,6 +147,10 @@ def test_fast_paths_equal_general_intygsstatistik(tmp_path_factory, raw):
              for k, (p, vg, s, n, g, sig, d) in enumerate(raw)]
     perioder = [[f"i{k}", g, (BASE + dt.timedelta(days=s)).isoformat(), (BASE + dt.timedelta(days=s + n)).isoformat()]
                 for k, (p, vg, s, n, g, sig, d) in enumerate(raw)]
+    # every third certificate has a second period (ties in signing date and intyg_id: ord decides)
+    perioder += [[f"i{k}", 100, (BASE + dt.timedelta(days=s + n + 3)).isoformat(),
+                  (BASE + dt.timedelta(days=s + n + 10)).isoformat()] for k, (p, vg, s, n, g, sig, d) in enumerate(raw)
+                 if k % 3 == 0]
     write_intygsstatistik(root, intyg, perioder)
     job = load_job(write_job(root, {"is": {"kind": "intygsstatistik", "path": "intyg/"}}, data_as_of=AS_OF.isoformat()))
     with open_session() as session:

@@ -68,7 +68,9 @@ def build_cases(session: Session, rule: CaseRule, data_as_of: dt.date, age_bands
 
     # Case extent, gross days, the inputs of the net-days fast path and the first-period picks.
     first_picks = [p for p in rule.picks if fast and tuple(p.order) == CASE_ORDER]
-    other_picks = [p for p in rule.picks if p not in first_picks]
+    agg_picks = [p for p in rule.picks if fast and session.is_duckdb and p not in first_picks
+                 and len({desc for _, desc in p.order}) == 1]
+    other_picks = [p for p in rule.picks if p not in first_picks and p not in agg_picks]
     days = cp.c.end_date - cp.c.start_date + 1
     core_sel = sa.select(
         cp.c.person_key, cp.c.group_key, cp.c.case_seq,
@@ -79,6 +81,7 @@ def build_cases(session: Session, rule: CaseRule, data_as_of: dt.date, age_bands
         sa.func.max(sa.case((cp.c.new_days < days, 1), else_=0)).label("overlapping"),
         sa.func.sum(days * cp.c.grade).label("grade_days"),
         *[sa.func.max(cp.c[c]).filter(cp.c.starts_case).label(c) for p in first_picks for c in p.columns],
+        *[_arg_pick(cp, p).label(f"pick{i}") for i, p in enumerate(agg_picks)],
     ).group_by(cp.c.person_key, cp.c.group_key, cp.c.case_seq)
     core = session.materialize(f"{prefix}case_core", core_sel)
 
@@ -94,7 +97,9 @@ def build_cases(session: Session, rule: CaseRule, data_as_of: dt.date, age_bands
     joined = core.join(net, _on(core, net), isouter=True)
     cols = [*[core.c[c] for c in ("person_key", "group_key", "case_seq", "start_date", "end_date",
                                   "length_gross", "n_periods")],
-            net_col.label("length_net"), *[core.c[c] for p in first_picks for c in p.columns]]
+            net_col.label("length_net"), *[core.c[c] for p in first_picks for c in p.columns],
+            *[sa.func.struct_extract(core.c[f"pick{i}"], j + 1).label(c)
+              for i, p in enumerate(agg_picks) for j, c in enumerate(p.columns)]]
     for i, pick in enumerate(other_picks):
         ps = _pick(cp, pick).subquery(f"pick{i}")
         joined = joined.join(ps, _on(core, ps), isouter=True)
@@ -123,6 +128,16 @@ def build_cases(session: Session, rule: CaseRule, data_as_of: dt.date, age_bands
 
 def _on(a, b):
     return sa.and_(*[a.c[k] == b.c[k] for k in KEYS])
+
+
+def _arg_pick(cp, pick):
+    """DuckDB: the pick's columns as one row value (struct) of the case's first row in the
+    pick's order (all columns in one direction, then ord ascending) — arg_min/arg_max over a
+    row key in the case aggregate, the same row as ``_pick``'s window (key columns are not null)."""
+    desc = pick.order[0][1]
+    key = sa.func.row(*[cp.c[c] for c, _ in pick.order], -cp.c.ord if desc else cp.c.ord)
+    value = sa.func.row(*[cp.c[c] for c in pick.columns])
+    return (sa.func.arg_max if desc else sa.func.arg_min)(value, key)
 
 
 def _pick(cp, pick) -> sa.Select:
