@@ -93,3 +93,68 @@ def test_measure_totals_match_reference(tmp_path_factory, raw):
     ongoing = [v[2][q_end] for k, v in ref.items() if q_end in v[2]]
     c74 = cell(df, "7.4", "midas", period="2020Q2")
     assert (c74.numerator, c74.denominator) == (sum(1 for g in ongoing if g < 100), len(ongoing))
+
+
+def _all_rows(session, table):
+    cols = [c for c in table.c]
+    return sorted(tuple(r) for r in session.execute(sa.select(*cols)).fetchall())
+
+
+# MiDAS periods with varying attributes, so a wrong pick shows (several periods start on one day)
+midas_st = st.tuples(st.sampled_from(["A", "B", "C"]), st.integers(0, 120), st.integers(0, 40),
+                     st.sampled_from([25, 50, 75, 100]), st.sampled_from(["F43.2", "M54", "", "X1"]),
+                     st.sampled_from(["K", "M", ""]), st.sampled_from([1960, 1990]), st.sampled_from(["05", "01", ""]))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(midas_st, min_size=1, max_size=14))
+def test_fast_paths_equal_general_midas(tmp_path_factory, raw):
+    """The fast paths (net days without segments, first-period picks in the aggregate) give
+    the general paths' case_periods and cases, column for column."""
+    from indikatorer.cases import build_cases, rule_for
+    from indikatorer.engine.session import open_session
+    from indikatorer.job import load_job
+    from indikatorer.sources import load_source
+
+    root = tmp_path_factory.mktemp("fastm")
+    rows = [midas_row(p, (BASE + dt.timedelta(days=s)).isoformat(), (BASE + dt.timedelta(days=s + n)).isoformat(), g,
+                      diag=d, sex=sx, born=b, region=reg) for p, s, n, g, d, sx, b, reg in raw]
+    write_midas(root, rows)
+    job = load_job(write_job(root, {"fk": {"kind": "midas", "path": "midas/"}}, data_as_of=AS_OF.isoformat()))
+    with open_session() as session:
+        rule = rule_for(load_source(session, job, "fk"))
+        fast = build_cases(session, rule, job.data_as_of, prefix="f_")
+        slow = build_cases(session, rule, job.data_as_of, prefix="s_", fast=False)
+        assert _all_rows(session, fast.cases) == _all_rows(session, slow.cases)
+        assert _all_rows(session, fast.periods) == _all_rows(session, slow.periods)
+
+
+intyg_st = st.tuples(st.sampled_from(["A", "B"]), st.sampled_from(["VG1", "VG2"]), st.integers(0, 120),
+                     st.integers(0, 40), st.sampled_from([25, 50, 100]), st.integers(0, 30), st.sampled_from(["F43", "M54"]))
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(intyg_st, min_size=1, max_size=12))
+def test_fast_paths_equal_general_intygsstatistik(tmp_path_factory, raw):
+    from helpers import intyg_row, write_intygsstatistik
+    from indikatorer.cases import build_cases, rule_for
+    from indikatorer.engine.session import open_session
+    from indikatorer.job import load_job
+    from indikatorer.sources import load_source
+
+    root = tmp_path_factory.mktemp("fasti")
+    intyg = [intyg_row(f"i{k}", p, (BASE + dt.timedelta(days=sig)).isoformat(), vg=vg, diag=d, age=20 + sig)
+             for k, (p, vg, s, n, g, sig, d) in enumerate(raw)]
+    perioder = [[f"i{k}", g, (BASE + dt.timedelta(days=s)).isoformat(), (BASE + dt.timedelta(days=s + n)).isoformat()]
+                for k, (p, vg, s, n, g, sig, d) in enumerate(raw)]
+    # every third certificate has a second period (ties in signing date and intyg_id: ord decides)
+    perioder += [[f"i{k}", 100, (BASE + dt.timedelta(days=s + n + 3)).isoformat(),
+                  (BASE + dt.timedelta(days=s + n + 10)).isoformat()] for k, (p, vg, s, n, g, sig, d) in enumerate(raw)
+                 if k % 3 == 0]
+    write_intygsstatistik(root, intyg, perioder)
+    job = load_job(write_job(root, {"is": {"kind": "intygsstatistik", "path": "intyg/"}}, data_as_of=AS_OF.isoformat()))
+    with open_session() as session:
+        rule = rule_for(load_source(session, job, "is"))
+        fast = build_cases(session, rule, job.data_as_of, prefix="f_")
+        slow = build_cases(session, rule, job.data_as_of, prefix="s_", fast=False)
+        assert _all_rows(session, fast.cases) == _all_rows(session, slow.cases)

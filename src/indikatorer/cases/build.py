@@ -1,14 +1,22 @@
 """Build sick-leave cases in the database.
 
 1. ``case_periods``: every period with ``prev_max_end`` = the running maximum end date of the
-   entity's earlier periods (ordered by start, end); a period starts a new case when
+   entity's earlier periods (ordered by start, end, ord); a period starts a new case when
    ``start - prev_max_end - 1 > max_gap`` — comparing with the running maximum means a nested
-   period never splits a case. ``case_seq`` numbers the cases of an entity; ``new_days`` is
-   the number of calendar days the period adds to the union of earlier periods.
+   period never splits a case. ``case_seq`` numbers the cases of an entity, ``starts_case``
+   marks the first period of each case (in that order); ``new_days`` is the number of
+   calendar days the period adds to the union of earlier periods (fewer than its own days
+   exactly when it overlaps an earlier period of the case).
 2. ``cases``: start, end, gross days (sum of ``new_days`` = days covered by at least one
    period; gap days are not sick-leave days), net days (per elementary segment the highest
    grade / 100), whether the case has ended by ``data_as_of`` (end + max_gap < data_as_of),
    and the attributes the rule picks.
+
+Fast paths (same numbers as the general ones; tests/engine/test_cases_property.py compares
+them): a case whose periods do not overlap has net days = sum(days × grade) / 100, so the
+elementary segments are built only for cases with overlapping periods; a pick in the case
+order (start, end, ord) is the case's first period, taken in the case aggregate with
+``max(x) FILTER (WHERE starts_case)`` (exactly one row per case) instead of a window and a join.
 """
 from __future__ import annotations
 
@@ -32,37 +40,67 @@ class CaseTables:
     max_gap: int
 
 
+# The order of the case builder's window: a pick in this order takes the case's first period.
+CASE_ORDER = (("start_date", False), ("end_date", False), ("ord", False))
+
+
 def build_cases(session: Session, rule: CaseRule, data_as_of: dt.date, age_bands: str = "default",
-                prefix: str = "") -> CaseTables:
+                prefix: str = "", *, fast: bool = True) -> CaseTables:
+    """``fast=False`` uses the general paths only (segments for every case, a window per pick):
+    the reference the fast paths are tested against."""
     gap = rule.max_gap
     inp = rule.input.subquery("inp")
     ent = [inp.c.person_key, inp.c.group_key]
     order = [inp.c.start_date, inp.c.end_date, inp.c.ord]
     prev_max = sa.func.max(inp.c.end_date).over(partition_by=ent, order_by=order, rows=(None, -1))
     s1 = sa.select(*inp.c, prev_max.label("prev_max_end")).subquery("s1")
-    is_new = sa.case((s1.c.prev_max_end.is_(None), 1),
-                     (s1.c.start_date - s1.c.prev_max_end - 1 > gap, 1), else_=0)
+    starts = sa.or_(s1.c.prev_max_end.is_(None), s1.c.start_date - s1.c.prev_max_end - 1 > gap)
+    is_new = sa.case((starts, 1), else_=0)
     new_days = sa.case(
         (s1.c.prev_max_end.is_(None), s1.c.end_date - s1.c.start_date + 1),
         else_=sa.func.greatest(0, s1.c.end_date - sa.func.greatest(s1.c.start_date, s1.c.prev_max_end + 1) + 1))
     seq = sa.func.sum(is_new).over(partition_by=[s1.c.person_key, s1.c.group_key],
                                    order_by=[s1.c.start_date, s1.c.end_date, s1.c.ord], rows=(None, 0))
     cp_sel = sa.select(*[c for c in s1.c if c.key != "prev_max_end"],
-                       sa.cast(seq, sa.BigInteger).label("case_seq"), sa.cast(new_days, sa.BigInteger).label("new_days"))
+                       sa.cast(seq, sa.BigInteger).label("case_seq"), sa.cast(new_days, sa.BigInteger).label("new_days"),
+                       starts.label("starts_case"))
     cp = session.materialize(f"{prefix}case_periods", cp_sel)
 
-    # Case extent and gross days.
-    core = sa.select(
+    # Case extent, gross days, the inputs of the net-days fast path and the first-period picks.
+    first_picks = [p for p in rule.picks if fast and tuple(p.order) == CASE_ORDER]
+    agg_picks = [p for p in rule.picks if fast and session.is_duckdb and p not in first_picks
+                 and len({desc for _, desc in p.order}) == 1]
+    other_picks = [p for p in rule.picks if p not in first_picks and p not in agg_picks]
+    days = cp.c.end_date - cp.c.start_date + 1
+    core_sel = sa.select(
         cp.c.person_key, cp.c.group_key, cp.c.case_seq,
         sa.func.min(cp.c.start_date).label("start_date"), sa.func.max(cp.c.end_date).label("end_date"),
         sa.cast(sa.func.sum(cp.c.new_days), sa.BigInteger).label("length_gross"),
         sa.func.count().label("n_periods"),
-    ).group_by(cp.c.person_key, cp.c.group_key, cp.c.case_seq).subquery("core")
+        # a period overlaps an earlier one of its case exactly when it adds fewer days than it has
+        sa.func.max(sa.case((cp.c.new_days < days, 1), else_=0)).label("overlapping"),
+        sa.func.sum(days * cp.c.grade).label("grade_days"),
+        *[sa.func.max(cp.c[c]).filter(cp.c.starts_case).label(c) for p in first_picks for c in p.columns],
+        *[_arg_pick(cp, p).label(f"pick{i}") for i, p in enumerate(agg_picks)],
+    ).group_by(cp.c.person_key, cp.c.group_key, cp.c.case_seq)
+    core = session.materialize(f"{prefix}case_core", core_sel)
 
-    net = _net_days(cp).subquery("net")
+    if fast:
+        # elementary segments only for the cases with overlapping periods
+        sub = sa.select(*cp.c).select_from(cp.join(core, _on(cp, core))).where(core.c.overlapping == 1).subquery("ocp")
+        net = _net_days(sub).subquery("net")
+        net_col = sa.case((core.c.overlapping == 1, sa.func.coalesce(net.c.length_net, 0.0)),
+                          else_=core.c.grade_days / 100.0)
+    else:
+        net = _net_days(cp).subquery("net")
+        net_col = sa.func.coalesce(net.c.length_net, 0.0)
     joined = core.join(net, _on(core, net), isouter=True)
-    cols = [*core.c, sa.func.coalesce(net.c.length_net, 0.0).label("length_net")]
-    for i, pick in enumerate(rule.picks):
+    cols = [*[core.c[c] for c in ("person_key", "group_key", "case_seq", "start_date", "end_date",
+                                  "length_gross", "n_periods")],
+            net_col.label("length_net"), *[core.c[c] for p in first_picks for c in p.columns],
+            *[sa.func.struct_extract(core.c[f"pick{i}"], j + 1).label(c)
+              for i, p in enumerate(agg_picks) for j, c in enumerate(p.columns)]]
+    for i, pick in enumerate(other_picks):
         ps = _pick(cp, pick).subquery(f"pick{i}")
         joined = joined.join(ps, _on(core, ps), isouter=True)
         cols += [ps.c[c] for c in pick.columns]
@@ -84,11 +122,22 @@ def build_cases(session: Session, rule: CaseRule, data_as_of: dt.date, age_bands
         attrs.c.care_level, attrs.c.unit_id, attrs.c.vardgivare_id, attrs.c.employment,
     )
     cases = session.materialize(f"{prefix}cases", final)
+    session.conn.exec_driver_sql(f'DROP TABLE "{core.name}"')
     return CaseTables(rule.kind, cp, cases, gap)
 
 
 def _on(a, b):
     return sa.and_(*[a.c[k] == b.c[k] for k in KEYS])
+
+
+def _arg_pick(cp, pick):
+    """DuckDB: the pick's columns as one row value (struct) of the case's first row in the
+    pick's order (all columns in one direction, then ord ascending) — arg_min/arg_max over a
+    row key in the case aggregate, the same row as ``_pick``'s window (key columns are not null)."""
+    desc = pick.order[0][1]
+    key = sa.func.row(*[cp.c[c] for c, _ in pick.order], -cp.c.ord if desc else cp.c.ord)
+    value = sa.func.row(*[cp.c[c] for c in pick.columns])
+    return (sa.func.arg_max if desc else sa.func.arg_min)(value, key)
 
 
 def _pick(cp, pick) -> sa.Select:

@@ -3,6 +3,7 @@ the temporary tables of sources, cases and measures live in the engine where the
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Iterator
 import sqlalchemy as sa
 from sqlalchemy.schema import CreateTableAs
 
-from ..errors import SourceError
+from ..errors import JobError, SourceError
 
 
 class Session:
@@ -55,10 +56,45 @@ class Session:
         return self.conn.execute(stmt, params or {}).scalar()
 
 
+# DuckDB's buffer for a run (its own default is 80 % of the RAM). Above it, hash tables and
+# sorts spill to the run's temporary directory; measured on the national year (bench/RESULTS.md).
+DEFAULT_MEMORY_LIMIT = "4GB"
+_MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)\s*$", re.IGNORECASE)
+
+
+def memory_limit(value: str | None = None) -> str:
+    """The DuckDB ``memory_limit`` of a run: ``value``, else ``INDIKATORER_MEMORY``, else
+    DEFAULT_MEMORY_LIMIT — but never more than 80 % of the RAM. ``"50%"`` is a share of the RAM."""
+    text = value or os.environ.get("INDIKATORER_MEMORY") or DEFAULT_MEMORY_LIMIT
+    m = _MEMORY.match(text)
+    if not m or float(m.group(1)) <= 0:
+        raise JobError(f"memory limit `{text[:40]}`: expected a size such as 4GB, 512MB or 50%")
+    number, unit = float(m.group(1)), m.group(2).upper()
+    ram = _ram_bytes()
+    if unit == "%":
+        if ram is None:
+            return DEFAULT_MEMORY_LIMIT
+        size = ram * min(number, 80.0) / 100
+    else:
+        scale = {"KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+        size = number * scale[unit]
+        if ram is not None:
+            size = min(size, ram * 0.8)
+    return f"{max(int(size // 2**20), 64)}MiB"
+
+
+def _ram_bytes() -> int | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
 @contextmanager
 def open_session(url: str | None = None, *, password: str | None = None,
-                 work_dir: Path | None = None) -> Iterator[Session]:
-    """Embedded DuckDB when ``url`` is None, else the SQLAlchemy URL (PostgreSQL first)."""
+                 work_dir: Path | None = None, memory: str | None = None) -> Iterator[Session]:
+    """Embedded DuckDB when ``url`` is None, else the SQLAlchemy URL (PostgreSQL first).
+    ``memory``: DuckDB's memory limit (see ``memory_limit``; ignored for a database URL)."""
     tmp = tempfile.TemporaryDirectory(prefix="indikatorer-", dir=work_dir)
     try:
         if url is None:
@@ -79,6 +115,7 @@ def open_session(url: str | None = None, *, password: str | None = None,
             spill.mkdir()
             conn.exec_driver_sql(f"SET temp_directory = '{_lit(str(spill))}'")
             conn.exec_driver_sql("SET preserve_insertion_order = true")
+            conn.exec_driver_sql(f"SET memory_limit = '{memory_limit(memory)}'")
             threads = os.environ.get("INDIKATORER_THREADS")
             if threads:
                 conn.exec_driver_sql(f"SET threads = {int(threads)}")
