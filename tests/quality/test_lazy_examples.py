@@ -136,7 +136,8 @@ def test_failing_checks_still_report_counts_and_examples(monkeypatch):
         assert fast[check]["success"] is False and fast[check]["result"]["unexpected_count"] > 0, check
         assert fast[check]["result"]["partial_unexpected_list"], check
     assert fast["unique_k"]["success"] is False
-    assert fast["unique_k"]["result"]["observed_value"] == len(fast["unique_k"]["result"]["details"]["unexpected_rows"]) > 0
+    unique = fast["unique_k"]["result"]
+    assert unique["observed_value"] == len(unique["details"]["unexpected_rows"]) > 0
     assert fast["other"]["result"]["observed_value"] > 0 and fast["other"]["result"]["details"]["unexpected_rows"]
     assert [q for q in sent if "GROUP BY k" in q]
 

@@ -31,7 +31,14 @@ GX's own; no GX module is patched) closes those gaps:
   render as ``~``, which in DuckDB matches the whole string — the suites anchor every regex);
 * GX's ``engine`` shares the session's (initialised) dialect but has a pool that refuses to
   connect: any GX code path that tries to open a connection of its own fails loudly (the
-  expectation reports an error) instead of silently reading nothing or touching the session.
+  expectation reports an error) instead of silently reading nothing or touching the session;
+* ``resolve_metrics`` skips work whose answer is already known, without changing any result
+  (``tests/quality/test_lazy_examples.py`` compares with GX's own resolution): the example
+  rows of a check (``….unexpected_values``, the rows of a SQL check) are fetched only when its
+  count found unexpected rows — GX asks for them before the count, and on a national extract
+  each such query of a check that passed scans the whole table for nothing —, and a
+  single-column uniqueness check (``… WHERE k IS NOT NULL GROUP BY k HAVING COUNT(*) > 1``)
+  is answered by ``count(k) - count(DISTINCT k)`` when no value repeats.
 
 Also here: the ephemeral data context (no files, no analytics, no progress bars) and the
 Validator over one table (GX's ``Validator`` with one ``SqlAlchemyBatchData`` batch)."""
@@ -58,8 +65,8 @@ from great_expectations.core.metric_domain_types import MetricDomainTypes  # noq
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 from great_expectations.execution_engine import SqlAlchemyExecutionEngine  # noqa: E402
 from great_expectations.execution_engine.sqlalchemy_batch_data import SqlAlchemyBatchData  # noqa: E402
-from great_expectations.expectations.metrics.query_metrics.query_row_count.unexpected_rows_query_row_count import (  # noqa: E402
-    UnexpectedRowsQueryRowCount,
+from great_expectations.expectations.metrics.query_metrics.query_row_count import (  # noqa: E402
+    unexpected_rows_query_row_count as _row_count,
 )
 from great_expectations.validator.metric_configuration import MetricConfiguration  # noqa: E402
 from great_expectations.validator.validator import Validator  # noqa: E402
@@ -134,9 +141,9 @@ class RunConnectionEngine(SqlAlchemyExecutionEngine):
 
     def resolve_metrics(self, metrics_to_resolve, metrics=None, runtime_configuration=None):
         """GX's resolution, except that the example rows of a check (``….unexpected_values``,
-        the rows of a SQL check) are fetched only when its count, resolved first in the same
-        round, found unexpected rows: GX asks for both at once, and the example query of a
-        check that passed scans the whole table to return nothing."""
+        the rows of a SQL check) are fetched only when its count found unexpected rows (the
+        count is resolved first in the same round, or the examples wait one round for it), and
+        the shortcut of ``_no_duplicates``. Results are GX's own either way."""
         todo = list(metrics_to_resolve)
         resolved = self._no_duplicates(todo)
         todo = [m for m in todo if m.id not in resolved]
@@ -177,8 +184,9 @@ class RunConnectionEngine(SqlAlchemyExecutionEngine):
             if not match:
                 continue
             key = match.group(1)
-            batch, _, _ = self.get_compute_domain(dict(m.metric_domain_kwargs or {}), domain_type=MetricDomainTypes.TABLE)
-            sql = UnexpectedRowsQueryRowCount._get_substituted_batch_subquery_from_query_and_batch_selectable(
+            domain = dict(m.metric_domain_kwargs or {})
+            batch, _, _ = self.get_compute_domain(domain, domain_type=MetricDomainTypes.TABLE)
+            sql = _row_count.UnexpectedRowsQueryRowCount._get_substituted_batch_subquery_from_query_and_batch_selectable(
                 query=f"SELECT count({key}) - count(DISTINCT {key}) AS repeated FROM {{batch}}",
                 batch_selectable=batch, execution_engine=self)
             try:
