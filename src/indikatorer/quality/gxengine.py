@@ -31,7 +31,14 @@ GX's own; no GX module is patched) closes those gaps:
   render as ``~``, which in DuckDB matches the whole string — the suites anchor every regex);
 * GX's ``engine`` shares the session's (initialised) dialect but has a pool that refuses to
   connect: any GX code path that tries to open a connection of its own fails loudly (the
-  expectation reports an error) instead of silently reading nothing or touching the session.
+  expectation reports an error) instead of silently reading nothing or touching the session;
+* ``resolve_metrics`` skips work whose answer is already known, without changing any result
+  (``tests/quality/test_lazy_examples.py`` compares with GX's own resolution): the example
+  rows of a check (``….unexpected_values``, the rows of a SQL check) are fetched only when its
+  count found unexpected rows — GX asks for them before the count, and on a national extract
+  each such query of a check that passed scans the whole table for nothing —, and a
+  single-column uniqueness check (``… WHERE k IS NOT NULL GROUP BY k HAVING COUNT(*) > 1``)
+  is answered by ``count(k) - count(DISTINCT k)`` when no value repeats.
 
 Also here: the ephemeral data context (no files, no analytics, no progress bars) and the
 Validator over one table (GX's ``Validator`` with one ``SqlAlchemyBatchData`` batch)."""
@@ -39,6 +46,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Iterator
@@ -53,9 +61,14 @@ with warnings.catch_warnings():      # GX 1.24 imports the deprecated sre_consta
 import sqlalchemy as sa  # noqa: E402
 from great_expectations.core.batch import Batch, LegacyBatchDefinition  # noqa: E402
 from great_expectations.core.id_dict import IDDict  # noqa: E402
+from great_expectations.core.metric_domain_types import MetricDomainTypes  # noqa: E402
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 from great_expectations.execution_engine import SqlAlchemyExecutionEngine  # noqa: E402
 from great_expectations.execution_engine.sqlalchemy_batch_data import SqlAlchemyBatchData  # noqa: E402
+from great_expectations.expectations.metrics.query_metrics.query_row_count import (  # noqa: E402
+    unexpected_rows_query_row_count as _row_count,
+)
+from great_expectations.validator.metric_configuration import MetricConfiguration  # noqa: E402
 from great_expectations.validator.validator import Validator  # noqa: E402
 from sqlalchemy.dialects import postgresql as _pg_types  # noqa: E402
 
@@ -106,6 +119,7 @@ class RunConnectionEngine(SqlAlchemyExecutionEngine):
 
     def __init__(self, conn: sa.Connection):
         self._run_conn = conn
+        self._deferred: set = set()
         guard = sa.engine.Engine(sa.pool.NullPool(_refuse_connection), conn.dialect, conn.engine.url)
         super().__init__(engine=guard, create_temp_table=False)
         if self.dialect_module is None:          # DuckDB: duckdb-engine's dialect is PostgreSQL's
@@ -125,6 +139,64 @@ class RunConnectionEngine(SqlAlchemyExecutionEngine):
     def execute_query_in_transaction(self, query):
         return self.execute_query(query)
 
+    def resolve_metrics(self, metrics_to_resolve, metrics=None, runtime_configuration=None):
+        """GX's resolution, except that the example rows of a check (``….unexpected_values``,
+        the rows of a SQL check) are fetched only when its count found unexpected rows (the
+        count is resolved first in the same round, or the examples wait one round for it), and
+        the shortcut of ``_no_duplicates``. Results are GX's own either way."""
+        todo = list(metrics_to_resolve)
+        resolved = self._no_duplicates(todo)
+        todo = [m for m in todo if m.id not in resolved]
+        examples = [m for m in todo if _count_ids(m)]
+        if not examples and not resolved:
+            return super().resolve_metrics(todo, metrics, runtime_configuration)
+        rest = [m for m in todo if not _count_ids(m)]
+        if rest:
+            resolved.update(super().resolve_metrics(rest, metrics, runtime_configuration))
+        known = {**(metrics or {}), **resolved}
+        pending = []
+        for m in examples:
+            ids = _count_ids(m)
+            counts = [known[i] for i in ids if i in known and not isinstance(known[i], tuple)]
+            if counts and all(_is_zero(n) for n in counts):
+                resolved[m.id] = []          # what the example query returns when nothing is unexpected
+            elif not counts and m.id not in self._deferred and any(i in known for i in ids):
+                # only the count's aggregate partial is known: the count itself comes with the next
+                # round (GX bundles the column aggregates there), so ask for the examples then.
+                # Deferred once at most, so that the graph always makes progress.
+                self._deferred.add(m.id)
+            else:
+                pending.append(m)
+        if pending:
+            resolved.update(super().resolve_metrics(pending, known, runtime_configuration))
+        return resolved
+
+    def _no_duplicates(self, metrics_to_resolve) -> dict:
+        """The row count of a uniqueness check (``SELECT COUNT(*) … FROM {batch} WHERE k IS NOT
+        NULL GROUP BY k HAVING COUNT(*) > 1``: the values that occur more than once) is 0 when
+        ``count(k) = count(DISTINCT k)``, which one aggregate answers faster than the grouped
+        query. Only that case is answered here; with duplicates GX runs the suite's query."""
+        out = {}
+        for m in metrics_to_resolve:
+            if m.metric_name != "unexpected_rows_query.row_count":
+                continue
+            match = _DUPLICATES.fullmatch(str(dict(m.metric_value_kwargs or {}).get("unexpected_rows_query") or ""))
+            if not match:
+                continue
+            key = match.group(1)
+            domain = dict(m.metric_domain_kwargs or {})
+            batch, _, _ = self.get_compute_domain(domain, domain_type=MetricDomainTypes.TABLE)
+            sql = _row_count.UnexpectedRowsQueryRowCount._get_substituted_batch_subquery_from_query_and_batch_selectable(
+                query=f"SELECT count({key}) - count(DISTINCT {key}) AS repeated FROM {{batch}}",
+                batch_selectable=batch, execution_engine=self)
+            try:
+                repeated = self.execute_query(sa.text(sql)).scalar()
+            except sa.exc.DBAPIError:
+                continue                      # GX runs the suite's own query and reports its error
+            if repeated == 0:
+                out[m.id] = 0
+        return out
+
     def get_inspector(self):
         return _SessionCatalog(self._run_conn)
 
@@ -133,6 +205,33 @@ class RunConnectionEngine(SqlAlchemyExecutionEngine):
 
     def __del__(self) -> None:
         pass
+
+
+# example metric (suffix or name) -> the metrics that count its rows (same domain; value
+# kwargs without result_format). The examples are skipped only when such a count is 0.
+_EXAMPLE_SUFFIXES = (".unexpected_values", ".unexpected_value_counts", ".unexpected_rows")
+_COUNT_SUFFIXES = (".unexpected_count", ".unexpected_count.aggregate_fn")
+_DUPLICATES = re.compile(r"\s*SELECT\s+COUNT\(\*\)(?:\s+AS\s+\w+)?\s+FROM\s+\{batch\}\s+WHERE\s+([A-Za-z_]\w*)"
+                         r"\s+IS\s+NOT\s+NULL\s+GROUP\s+BY\s+\1\s+HAVING\s+COUNT\(\*\)\s*>\s*1\s*;?\s*", re.I)
+_EXAMPLE_QUERIES = {"unexpected_rows_query.table": "unexpected_rows_query.row_count"}
+
+
+def _count_ids(metric) -> list:
+    name = metric.metric_name
+    if name in _EXAMPLE_QUERIES:
+        names = [_EXAMPLE_QUERIES[name]]
+    elif name.endswith(_EXAMPLE_SUFFIXES):
+        prefix = name.rsplit(".", 1)[0]
+        names = [prefix + s for s in _COUNT_SUFFIXES]
+    else:
+        return []
+    value_kwargs = {k: v for k, v in dict(metric.metric_value_kwargs or {}).items() if k != "result_format"}
+    return [MetricConfiguration(metric_name=n, metric_domain_kwargs=dict(metric.metric_domain_kwargs or {}),
+                                metric_value_kwargs=value_kwargs).id for n in names]
+
+
+def _is_zero(n: Any) -> bool:
+    return isinstance(n, int) and not isinstance(n, bool) and n == 0
 
 
 def checkpoint(conn: sa.Connection) -> None:

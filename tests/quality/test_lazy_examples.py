@@ -1,0 +1,154 @@
+"""The shortcuts of ``RunConnectionEngine.resolve_metrics`` (quality/gxengine.py) change the
+cost of a check, never its result: example rows are fetched only when the count found
+unexpected rows, and a single-column uniqueness check with no duplicates is answered by
+``count(k) - count(DISTINCT k)``. Checked against GX's own resolution (the shortcuts switched
+off) on random tables, on DuckDB and PostgreSQL; and that the shortcuts really skip the
+queries of checks that pass."""
+from __future__ import annotations
+
+import random
+
+import pytest
+import sqlalchemy as sa
+
+from indikatorer.engine.session import open_session
+
+UNIQUE = "SELECT COUNT(*) AS rows_with_the_same_value FROM {batch} WHERE k IS NOT NULL GROUP BY k HAVING COUNT(*) > 1"
+REGEX = r"^[A-Za-z][0-9]{2}(\.?[0-9A-Za-z]{1,4})?$"
+
+
+def _suite():
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    return gx.ExpectationSuite(name="t", expectations=[
+        gxe.ExpectColumnValuesToNotBeNull(column="k", meta={"check": "nn_k"}),
+        gxe.ExpectColumnValuesToNotBeNull(column="code", meta={"check": "nn_code"}),
+        gxe.ExpectColumnValuesToBeInSet(column="sex", value_set=["K", "M"], meta={"check": "sex"}),
+        gxe.ExpectColumnValuesToBeInSet(column="sex", value_set=["K", "M"], mostly=0.9, meta={"check": "sex_mostly"}),
+        gxe.ExpectColumnValuesToMatchRegex(column="code", regex=REGEX, meta={"check": "regex"}),
+        gxe.ExpectColumnValuesToMatchRegex(column="code", regex=REGEX, mostly=0.95, meta={"check": "regex_mostly"}),
+        gxe.ExpectColumnValuesToBeBetween(column="n", min_value=0, max_value=90, meta={"check": "between"}),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="b", column_B="a", or_equal=True,
+                                                    ignore_row_if="either_value_is_missing", meta={"check": "pair"}),
+    ])
+
+
+def _sql_suite(other_query: str):
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    return gx.ExpectationSuite(name="t", expectations=[
+        gxe.UnexpectedRowsExpectation(unexpected_rows_query=UNIQUE, meta={"check": "unique_k"}),
+        gxe.UnexpectedRowsExpectation(unexpected_rows_query=other_query, meta={"check": "other"}),
+    ])
+
+
+def _fill(s, rng: random.Random, rows: int, *, nulls: bool, bad: bool, dups: bool) -> None:
+    s.execute(sa.text("CREATE TEMPORARY TABLE src_t_r (k VARCHAR, code VARCHAR, sex VARCHAR, n INTEGER, "
+                      "a INTEGER, b INTEGER, _row INTEGER)"))
+    data = []
+    for i in range(rows):
+        k = f"k{rng.randrange(rows // 2)}" if dups and rng.random() < 0.3 else f"u{i}"
+        if nulls and rng.random() < 0.05:
+            k = None
+        code = rng.choice(["F43.2", "M545", "F32", "Z73"]) if not (bad and rng.random() < 0.08) else \
+            rng.choice(["xx", "F4", "43.2", "F43.23456"])
+        if nulls and rng.random() < 0.05:
+            code = None
+        sex = rng.choice("KM") if not (bad and rng.random() < 0.05) else rng.choice(["X", "k", None])
+        n = rng.randrange(0, 91) if not (bad and rng.random() < 0.05) else rng.choice([-1, 120])
+        a = rng.randrange(100)
+        b = a + rng.randrange(10) if not (bad and rng.random() < 0.05) else a - 1
+        data.append({"k": k, "code": code, "sex": sex, "n": n, "a": a, "b": b, "_row": i})
+    s.execute(sa.text("INSERT INTO src_t_r VALUES (:k, :code, :sex, :n, :a, :b, :_row)"), data)
+
+
+def _plain(r) -> dict:
+    res = dict(r.result or {})
+    for key in ("partial_unexpected_list", "partial_unexpected_counts"):
+        if isinstance(res.get(key), list):       # GX's order of equal values is the database's
+            res[key] = sorted(map(repr, res[key]))
+    details = res.get("details")
+    if isinstance(details, dict) and isinstance(details.get("unexpected_rows"), list):
+        res["details"] = {**details, "unexpected_rows": sorted(map(repr, details["unexpected_rows"]))}
+    return {"success": r.success, "result": res, "error": bool((r.exception_info or {}).get("raised_exception"))}
+
+
+def _run_both(s, monkeypatch):
+    """(optimised, GX's own) results per check, and the statements the optimised run sent."""
+    from great_expectations.execution_engine import SqlAlchemyExecutionEngine
+    from indikatorer.quality import gxengine
+    gxengine.checkpoint(s.conn)
+    sent: list[str] = []
+    listener = lambda conn, cur, statement, *a: sent.append(" ".join(statement.split()))  # noqa: E731
+    sa.event.listen(s.conn, "before_cursor_execute", listener)
+    fmt = {"result_format": "SUMMARY", "partial_unexpected_count": 20}
+    other = "SELECT _row, a, b FROM {batch} WHERE b < a"
+    fast = {}
+    for suite, f in ((_suite(), fmt), (_sql_suite(other), {"result_format": "COMPLETE"})):
+        for r in gxengine.run_suite(s.conn, "src_t_r", suite, f).results:
+            fast[r.expectation_config.meta["check"]] = _plain(r)
+    sa.event.remove(s.conn, "before_cursor_execute", listener)
+    with monkeypatch.context() as m:
+        m.setattr(gxengine.RunConnectionEngine, "resolve_metrics", SqlAlchemyExecutionEngine.resolve_metrics)
+        slow = {}
+        for suite, f in ((_suite(), fmt), (_sql_suite(other), {"result_format": "COMPLETE"})):
+            for r in gxengine.run_suite(s.conn, "src_t_r", suite, f).results:
+                slow[r.expectation_config.meta["check"]] = _plain(r)
+    return fast, slow, sent
+
+
+def _same_results(url, monkeypatch, seed: int, **kind):
+    rng = random.Random(seed)
+    with open_session(url) as s:
+        _fill(s, rng, rng.randrange(50, 400), **kind)
+        fast, slow, sent = _run_both(s, monkeypatch)
+    assert fast == slow
+    assert all(not v["error"] for v in fast.values())
+    return fast, sent
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_shortcuts_give_gx_s_own_results_on_random_tables_duckdb(seed, monkeypatch):
+    kinds = [dict(nulls=a, bad=b, dups=c) for a in (False, True) for b in (False, True) for c in (False, True)]
+    for kind in kinds[seed % 2::2]:
+        _same_results(None, monkeypatch, seed * 100 + len(str(kind)), **kind)
+
+
+@pytest.mark.postgres
+def test_shortcuts_give_gx_s_own_results_on_random_tables_postgres(pg_url, monkeypatch):
+    for seed, kind in enumerate([dict(nulls=False, bad=False, dups=False), dict(nulls=True, bad=True, dups=True)]):
+        fast, _ = _same_results(pg_url, monkeypatch, seed, **kind)
+        assert fast["unique_k"]["success"] is not kind["dups"]
+
+
+def test_checks_that_pass_send_no_example_or_duplicate_query(monkeypatch):
+    fast, sent = _same_results(None, monkeypatch, 7, nulls=False, bad=False, dups=False)
+    assert all(v["success"] for v in fast.values())
+    assert not [q for q in sent if "LIMIT" in q.upper()], "example rows fetched for a check that passed"
+    assert not [q for q in sent if "GROUP BY k" in q], "uniqueness grouped although no value repeats"
+    assert [q for q in sent if "count(DISTINCT k)" in q]
+    assert not [q for q in sent if q.startswith("SELECT _row, a, b FROM")], "rows of a passing SQL check fetched"
+
+
+def test_failing_checks_still_report_counts_and_examples(monkeypatch):
+    fast, sent = _same_results(None, monkeypatch, 11, nulls=True, bad=True, dups=True)
+    for check in ("nn_k", "nn_code", "sex", "regex", "between", "pair"):
+        assert fast[check]["success"] is False and fast[check]["result"]["unexpected_count"] > 0, check
+        assert fast[check]["result"]["partial_unexpected_list"], check
+    assert fast["unique_k"]["success"] is False
+    unique = fast["unique_k"]["result"]
+    assert unique["observed_value"] == len(unique["details"]["unexpected_rows"]) > 0
+    assert fast["other"]["result"]["observed_value"] > 0 and fast["other"]["result"]["details"]["unexpected_rows"]
+    assert [q for q in sent if "GROUP BY k" in q]
+
+
+def test_uniqueness_shortcut_only_for_the_exact_single_column_form():
+    from indikatorer.quality.gxengine import _DUPLICATES
+    assert _DUPLICATES.fullmatch(UNIQUE).group(1) == "k"
+    assert _DUPLICATES.fullmatch("select count(*) from {batch} where intyg_id is not null group by intyg_id "
+                                 "having count(*) > 1")
+    for q in ("SELECT COUNT(*) FROM {batch} WHERE a IS NOT NULL GROUP BY b HAVING COUNT(*) > 1",
+              "SELECT COUNT(*) FROM {batch} WHERE a IS NOT NULL GROUP BY a HAVING COUNT(*) > 2",
+              "SELECT COUNT(*) FROM {batch} GROUP BY a, b HAVING COUNT(*) > 1",
+              "SELECT COUNT(*) FROM {batch} WHERE a IS NOT NULL AND c = 1 GROUP BY a HAVING COUNT(*) > 1"):
+        assert not _DUPLICATES.fullmatch(q), q
