@@ -116,13 +116,8 @@ def _same(a, b):
                 assert math.isclose(v, w, rel_tol=1e-12, abs_tol=1e-9), (cell, k, v, w)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rows=st.lists(row, max_size=40),
-       strata=st.lists(st.sampled_from(STRATA), unique=True, max_size=4).map(lambda s: [x for x in STRATA if x in s]),
-       mode=st.sampled_from(["count", "sum", "mean", "extra"]),
-       flag_is_num=st.booleans(), keyed=st.booleans())
-def test_person_cube_equals_distinct_count(rows, strata, mode, flag_is_num, keyed):
-    with _ENGINE.connect() as conn:
+def _check(engine, rows, strata, mode, flag_is_num, keyed):
+    with engine.connect() as conn:
         t = _units(conn, rows)
         agg = Aggregation(unit="person", numerator_where=t.c.flag if flag_is_num else None,
                           numerator_sum="value" if mode in ("sum", "mean") else None,
@@ -132,6 +127,35 @@ def test_person_cube_equals_distinct_count(rows, strata, mode, flag_is_num, keye
         _same(got, reference(rows, strata, agg, flag_is_num))
         # and the expansion of every unit (the path persons went before) agrees as well
         _same(got, _run(conn, _distinct_cube(t, strata, agg), strata, agg))
+
+
+units = st.lists(row, max_size=40)
+some_strata = st.lists(st.sampled_from(STRATA), unique=True, max_size=4).map(lambda s: [x for x in STRATA if x in s])
+modes = st.sampled_from(["count", "sum", "mean", "extra"])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=units, strata=some_strata, mode=modes, flag_is_num=st.booleans(), keyed=st.booleans())
+def test_person_cube_equals_distinct_count(rows, strata, mode, flag_is_num, keyed):
+    _check(_ENGINE, rows, strata, mode, flag_is_num, keyed)
+
+
+@pytest.fixture(scope="module")
+def pg_engine(pg_url):
+    engine = sa.create_engine(pg_url, poolclass=sa.pool.StaticPool)
+    yield engine
+    engine.dispose()
+
+
+@pytest.mark.postgres
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+# not the unit stratum: its total's internal sentinel holds a NUL byte, which PostgreSQL text refuses
+# (the same before this cube; see the report of the perf-cube branch)
+@given(rows=units, strata=some_strata.map(lambda s: [x for x in s if x != "unit"]), mode=modes,
+       flag_is_num=st.booleans(), keyed=st.booleans())
+def test_person_cube_on_postgres(pg_engine, rows, strata, mode, flag_is_num, keyed):
+    _check(pg_engine, rows, strata, mode, flag_is_num, keyed)
 
 
 def test_reference_counts_a_person_once_in_the_total():
