@@ -74,6 +74,59 @@ def compile_cube(rel, strata: list[str], agg: Aggregation) -> sa.Select:
     fraction of the cost. Persons (counted distinct) are expanded unit by unit."""
     if agg.unit != "person":
         return _additive_cube(rel, strata, agg)
+    return _person_cube(rel, strata, agg)
+
+
+def _person_cube(rel, strata: list[str], agg: Aggregation) -> sa.Select:
+    """Distinct persons without expanding every unit: the units are first reduced to one row
+    per (period, person, finest cell) — ``bool_or`` of the numerator flag, the person's sums
+    in that cell. A person with one such row in the period lies in exactly one finest cell
+    (and one key), so those persons are counted by the additive cube; only persons spread over
+    several finest cells (and units without a person) are expanded and counted distinct. The
+    two parts are disjoint by person, so the cells add up."""
+    fine = [*[_category(rel, c).label(c) for c in _fine_columns(strata)], *[rel.c[k] for k in agg.keys]]
+    key = [rel.c.period, *fine]
+    in_num = agg.numerator_where if agg.numerator_where is not None else sa.true()
+    cols = [*key, rel.c.person_key, sa.func.bool_or(in_num).label("in_num")]
+    squares = bool(agg.sum_squares and agg.numerator_sum)
+    if agg.numerator_sum:
+        x = sa.func.sum(sa.case((in_num, sa.cast(rel.c[agg.numerator_sum], sa.Double))))
+        cols.append(x.label("num_sum"))
+        if squares:      # a person without a value in the numerator counts 0 in the sum of squares
+            cols.append((sa.func.coalesce(x, 0.0) * sa.func.coalesce(x, 0.0)).label("sq"))
+    # the per-person mean path has never carried the extra sums
+    extra_sums = () if agg.numerator_sum else agg.extra_sums
+    extra = [f"x_{i}" for i in range(len(extra_sums))]
+    cols += [sa.cast(sa.func.sum(rel.c[c]), sa.Double).label(x) for c, x in zip(extra_sums, extra)]
+    cols.append(sa.func.count().over(partition_by=[rel.c.period, rel.c.person_key]).label("n_cells"))
+    per = sa.select(*cols).group_by(*key, rel.c.person_key).subquery("per_person_cell")
+    single_only = sa.and_(per.c.n_cells == 1, per.c.person_key.is_not(None))
+    single = sa.select(per).where(single_only).subquery("single")
+    multi = sa.select(per, per.c.person_key.label("unit_key")).where(sa.not_(single_only)).subquery("multi")
+    num_sum = "num_sum" if agg.numerator_sum else None
+    additive = _additive_cube(single, strata, Aggregation(
+        unit="row", numerator_where=single.c.in_num, numerator_sum=num_sum, keys=agg.keys,
+        extra_sums=(*extra, *(["sq"] if squares else [])))).subquery("additive")
+    additive = sa.select(*[c.label("sum_squares" if c.key == "sum_sq" else c.key) for c in additive.c])
+    distinct = _distinct_cube(multi, strata, Aggregation(
+        unit="person", numerator_where=multi.c.in_num, numerator_sum=num_sum, sum_squares=agg.sum_squares,
+        keys=agg.keys, extra_sums=tuple(extra)))
+    both = sa.union_all(additive, distinct).subquery("both")
+    dims = [both.c.period, *[both.c[STRATA_COLUMNS[s][0]] for s in strata], *[both.c[k] for k in agg.keys]]
+    out = [*dims, sa.func.sum(both.c.numerator).label("numerator"),
+           sa.func.sum(both.c.denominator).label("denominator")]
+    if squares:
+        out.append(sa.func.sum(both.c.sum_squares).label("sum_squares"))
+    out += [sa.func.sum(both.c[f"sum_{x}"]).label(f"sum_{c}") for c, x in zip(extra_sums, extra)]
+    return sa.select(*out).group_by(*dims)
+
+
+def _fine_columns(strata: list[str]) -> list[str]:
+    return list(dict.fromkeys(lv for s in strata for lv in STRATA_COLUMNS[s][1] if lv is not None))
+
+
+def _distinct_cube(rel, strata: list[str], agg: Aggregation) -> sa.Select:
+    """Every unit expanded to each of its cells, persons counted distinct per cell."""
     from_, dims = _expand(rel, strata)
     sums = [c for c in dict.fromkeys([*([agg.numerator_sum] if agg.numerator_sum else []), *agg.extra_sums])]
     expanded = sa.select(rel.c.period, *[v.label(k) for k, v in dims.items()], *[rel.c[k] for k in agg.keys],
@@ -115,7 +168,7 @@ def compile_cube(rel, strata: list[str], agg: Aggregation) -> sa.Select:
 
 
 def _additive_cube(rel, strata: list[str], agg: Aggregation) -> sa.Select:
-    base_cols = list(dict.fromkeys(lv for s in strata for lv in STRATA_COLUMNS[s][1] if lv is not None))
+    base_cols = _fine_columns(strata)
     fine_dims = [_category(rel, c).label(c) for c in base_cols]
     in_num = agg.numerator_where if agg.numerator_where is not None else sa.true()
     group = [rel.c.period, *fine_dims, *[rel.c[k] for k in agg.keys]]
