@@ -22,7 +22,7 @@ STRATA_COLUMNS = {
     "care_level": ("care_level", ["care_level", None], TOTAL),
     "unit": ("unit_id", ["unit_id", None], None),
 }
-_UNIT_TOTAL = "\x00all"        # internal sentinel for "all units"; becomes NULL in the output
+_UNIT_TOTAL = "\x1fall"        # internal sentinel (not NUL: PostgreSQL text refuses it) for "all units"; becomes NULL in the output
 
 
 @dataclass(frozen=True)
