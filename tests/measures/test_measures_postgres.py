@@ -29,7 +29,6 @@ def _run(path):
     return read_indicators(job.output_dir)
 
 
-@pytest.mark.slow
 def test_postgres_gives_the_same_table_for_areas_2_to_6(tmp_path, pg_url, monkeypatch):
     from indikatorer.quality import QualityGate
     from indikatorer.synth import write_synthetic
