@@ -1,9 +1,10 @@
 """The shortcuts of ``RunConnectionEngine.resolve_metrics`` (quality/gxengine.py) change the
 cost of a check, never its result: example rows are fetched only when the count found
 unexpected rows, and a single-column uniqueness check with no duplicates is answered by
-``count(k) - count(DISTINCT k)``. Checked against GX's own resolution (the shortcuts switched
-off) on random tables, on DuckDB and PostgreSQL; and that the shortcuts really skip the
-queries of checks that pass."""
+``count(k) - count(DISTINCT k)`` (on DuckDB first ``count(DISTINCT hash(k))``), and the NULL
+count of a column the reader proved never NULL is 0 without a query. Checked against GX's own
+resolution (the shortcuts switched off) on random tables, on DuckDB and PostgreSQL; and that the
+shortcuts really skip the queries of checks that pass."""
 from __future__ import annotations
 
 import random
@@ -73,7 +74,7 @@ def _plain(r) -> dict:
     return {"success": r.success, "result": res, "error": bool((r.exception_info or {}).get("raised_exception"))}
 
 
-def _run_both(s, monkeypatch):
+def _run_both(s, monkeypatch, not_null=frozenset()):
     """(optimised, GX's own) results per check, and the statements the optimised run sent."""
     from great_expectations.execution_engine import SqlAlchemyExecutionEngine
     from indikatorer.quality import gxengine
@@ -85,7 +86,7 @@ def _run_both(s, monkeypatch):
     other = "SELECT _row, a, b FROM {batch} WHERE b < a"
     fast = {}
     for suite, f in ((_suite(), fmt), (_sql_suite(other), {"result_format": "COMPLETE"})):
-        for r in gxengine.run_suite(s.conn, "src_t_r", suite, f).results:
+        for r in gxengine.run_suite(s.conn, "src_t_r", suite, f, not_null=not_null).results:
             fast[r.expectation_config.meta["check"]] = _plain(r)
     sa.event.remove(s.conn, "before_cursor_execute", listener)
     with monkeypatch.context() as m:
@@ -97,11 +98,11 @@ def _run_both(s, monkeypatch):
     return fast, slow, sent
 
 
-def _same_results(url, monkeypatch, seed: int, **kind):
+def _same_results(url, monkeypatch, seed: int, not_null=frozenset(), **kind):
     rng = random.Random(seed)
     with open_session(url) as s:
         _fill(s, rng, rng.randrange(50, 400), **kind)
-        fast, slow, sent = _run_both(s, monkeypatch)
+        fast, slow, sent = _run_both(s, monkeypatch, not_null)
     assert fast == slow
     assert all(not v["error"] for v in fast.values())
     return fast, sent
@@ -126,7 +127,8 @@ def test_checks_that_pass_send_no_example_or_duplicate_query(monkeypatch):
     assert all(v["success"] for v in fast.values())
     assert not [q for q in sent if "LIMIT" in q.upper()], "example rows fetched for a check that passed"
     assert not [q for q in sent if "GROUP BY k" in q], "uniqueness grouped although no value repeats"
-    assert [q for q in sent if "count(DISTINCT k)" in q]
+    assert [q for q in sent if "count(DISTINCT hash(k))" in q]
+    assert not [q for q in sent if "count(DISTINCT k)" in q], "distinct hashes already prove distinct values"
     assert not [q for q in sent if q.startswith("SELECT _row, a, b FROM")], "rows of a passing SQL check fetched"
 
 
@@ -140,6 +142,25 @@ def test_failing_checks_still_report_counts_and_examples(monkeypatch):
     assert unique["observed_value"] == len(unique["details"]["unexpected_rows"]) > 0
     assert fast["other"]["result"]["observed_value"] > 0 and fast["other"]["result"]["details"]["unexpected_rows"]
     assert [q for q in sent if "GROUP BY k" in q]
+    assert [q for q in sent if "count(DISTINCT k)" in q], "repeated hashes: the exact count decides"
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_known_not_null_gives_gx_s_own_results_and_skips_the_null_count(seed, monkeypatch):
+    """Columns proved never NULL (here: k and code of a table without NULLs) are not counted
+    again; every result is GX's own, failing checks of other kinds included."""
+    fast, sent = _same_results(None, monkeypatch, 300 + seed, not_null=frozenset({"k", "code"}),
+                               nulls=False, bad=bool(seed % 2), dups=bool(seed))
+    assert fast["nn_k"]["success"] and fast["nn_k"]["result"]["unexpected_count"] == 0
+    assert not [q for q in sent if "k IS NULL" in q or "code IS NULL" in q], "NULL count of a proved column sent"
+    assert [q for q in sent if "sex IS NOT NULL" in q]          # the other checks still run
+
+
+def test_known_not_null_only_answers_its_own_columns(monkeypatch):
+    """A column not in ``not_null`` is counted (and fails when it holds NULLs)."""
+    fast, sent = _same_results(None, monkeypatch, 5, not_null=frozenset({"sex"}), nulls=True, bad=False, dups=False)
+    assert fast["nn_k"]["success"] is False and fast["nn_code"]["success"] is False
+    assert [q for q in sent if "k IS NULL" in q]
 
 
 def test_uniqueness_shortcut_only_for_the_exact_single_column_form():

@@ -78,7 +78,8 @@ class QualityGate:
                 identifiers = {c for c, cs in tspec.columns.items() if cs.identifier}
                 run = run_suite_on_table(session.conn, suite, loaded.relation.name, target=f"{name}.{tname}",
                                          params=self.params, tables=tables, identifiers=identifiers,
-                                         rows=loaded.rows, source=name)
+                                         rows=loaded.rows, source=name,
+                                         not_null=getattr(loaded, "not_null", frozenset()))
                 self.suites.append(run)
                 failed = [r for r in run.results if r.failed]
                 log.info(f"checked {name}.{tname}", checks=len(run.results), failed=len(failed),

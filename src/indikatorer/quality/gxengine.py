@@ -38,7 +38,9 @@ GX's own; no GX module is patched) closes those gaps:
   count found unexpected rows — GX asks for them before the count, and on a national extract
   each such query of a check that passed scans the whole table for nothing —, and a
   single-column uniqueness check (``… WHERE k IS NOT NULL GROUP BY k HAVING COUNT(*) > 1``)
-  is answered by ``count(k) - count(DISTINCT k)`` when no value repeats.
+  is answered by ``count(k) - count(DISTINCT k)`` when no value repeats (on DuckDB first by
+  ``count(DISTINCT hash(k))``: distinct hashes prove distinct values, and cost less), and the
+  NULL count of a column the reader proved never NULL (``not_null``) is 0 without a scan.
 
 Also here: the ephemeral data context (no files, no analytics, no progress bars) and the
 Validator over one table (GX's ``Validator`` with one ``SqlAlchemyBatchData`` batch)."""
@@ -117,8 +119,9 @@ class _SessionCatalog:
 class RunConnectionEngine(SqlAlchemyExecutionEngine):
     """GX's SQLAlchemy execution engine bound to one open connection (the run's session)."""
 
-    def __init__(self, conn: sa.Connection):
+    def __init__(self, conn: sa.Connection, not_null: frozenset = frozenset()):
         self._run_conn = conn
+        self._not_null = frozenset(not_null)
         self._deferred: set = set()
         guard = sa.engine.Engine(sa.pool.NullPool(_refuse_connection), conn.dialect, conn.engine.url)
         super().__init__(engine=guard, create_temp_table=False)
@@ -145,7 +148,9 @@ class RunConnectionEngine(SqlAlchemyExecutionEngine):
         count is resolved first in the same round, or the examples wait one round for it), and
         the shortcut of ``_no_duplicates``. Results are GX's own either way."""
         todo = list(metrics_to_resolve)
-        resolved = self._no_duplicates(todo)
+        resolved = self._known_not_null(todo)
+        todo = [m for m in todo if m.id not in resolved]
+        resolved.update(self._no_duplicates(todo))
         todo = [m for m in todo if m.id not in resolved]
         examples = [m for m in todo if _count_ids(m)]
         if not examples and not resolved:
@@ -171,6 +176,22 @@ class RunConnectionEngine(SqlAlchemyExecutionEngine):
             resolved.update(super().resolve_metrics(pending, known, runtime_configuration))
         return resolved
 
+    def _known_not_null(self, metrics_to_resolve) -> dict:
+        """The NULL count of a column the reader proved never NULL (``not_null``: a required
+        column whose missing values the reader refused; the table has rows) is 0 — GX's
+        ``sum(CASE WHEN c IS NULL THEN 1 ELSE 0 END)`` over the whole column, not scanned again."""
+        out = {}
+        if not self._not_null:
+            return out
+        for m in metrics_to_resolve:
+            if m.metric_name != "column_values.nonnull.unexpected_count":
+                continue
+            domain = {k: v for k, v in dict(m.metric_domain_kwargs or {}).items() if v is not None}
+            if set(domain) - {"column", "batch_id"} or domain.get("column") not in self._not_null:
+                continue                      # a row condition or another column: GX counts
+            out[m.id] = 0
+        return out
+
     def _no_duplicates(self, metrics_to_resolve) -> dict:
         """The row count of a uniqueness check (``SELECT COUNT(*) … FROM {batch} WHERE k IS NOT
         NULL GROUP BY k HAVING COUNT(*) > 1``: the values that occur more than once) is 0 when
@@ -186,15 +207,21 @@ class RunConnectionEngine(SqlAlchemyExecutionEngine):
             key = match.group(1)
             domain = dict(m.metric_domain_kwargs or {})
             batch, _, _ = self.get_compute_domain(domain, domain_type=MetricDomainTypes.TABLE)
-            sql = _row_count.UnexpectedRowsQueryRowCount._get_substituted_batch_subquery_from_query_and_batch_selectable(
-                query=f"SELECT count({key}) - count(DISTINCT {key}) AS repeated FROM {{batch}}",
-                batch_selectable=batch, execution_engine=self)
-            try:
-                repeated = self.execute_query(sa.text(sql)).scalar()
-            except sa.exc.DBAPIError:
-                continue                      # GX runs the suite's own query and reports its error
-            if repeated == 0:
-                out[m.id] = 0
+            queries = [f"SELECT count({key}) - count(DISTINCT {key}) AS repeated FROM {{batch}}"]
+            if self._run_conn.dialect.name == "duckdb":
+                # distinct 64-bit hashes => distinct values; equal hashes (a repeat or a
+                # collision) => the exact count
+                queries.insert(0, f"SELECT count({key}) - count(DISTINCT hash({key})) AS repeated FROM {{batch}}")
+            for query in queries:
+                sql = _row_count.UnexpectedRowsQueryRowCount._get_substituted_batch_subquery_from_query_and_batch_selectable(
+                    query=query, batch_selectable=batch, execution_engine=self)
+                try:
+                    repeated = self.execute_query(sa.text(sql)).scalar()
+                except sa.exc.DBAPIError:
+                    break                     # GX runs the suite's own query and reports its error
+                if repeated == 0:
+                    out[m.id] = 0
+                    break
         return out
 
     def get_inspector(self):
@@ -258,9 +285,10 @@ def context():
     return ctx
 
 
-def validator(conn: sa.Connection, table_name: str) -> Validator:
-    """A GX Validator over one table of the run's session."""
-    engine = RunConnectionEngine(conn)
+def validator(conn: sa.Connection, table_name: str, not_null: frozenset = frozenset()) -> Validator:
+    """A GX Validator over one table of the run's session (``not_null``: columns proved never
+    NULL in it, see ``RunConnectionEngine._known_not_null``)."""
+    engine = RunConnectionEngine(conn, not_null)
     data = SqlAlchemyBatchData(execution_engine=engine, table_name=table_name)
     definition = LegacyBatchDefinition(datasource_name="run", data_connector_name="session",
                                        data_asset_name=table_name, batch_identifiers=IDDict({}))
@@ -269,10 +297,10 @@ def validator(conn: sa.Connection, table_name: str) -> Validator:
 
 
 def run_suite(conn: sa.Connection, table_name: str, suite: gx.ExpectationSuite, result_format: Any,
-              parameters: dict[str, Any] | None = None):
+              parameters: dict[str, Any] | None = None, not_null: frozenset = frozenset()):
     """Validate ``suite`` on ``table_name``; returns GX's ExpectationSuiteValidationResult."""
     try:
-        return validator(conn, table_name).validate(expectation_suite=suite, result_format=result_format,
+        return validator(conn, table_name, not_null).validate(expectation_suite=suite, result_format=result_format,
                                                     suite_parameters=parameters or {}, catch_exceptions=True)
     finally:
         finish_pending_result(conn)

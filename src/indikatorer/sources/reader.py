@@ -5,6 +5,7 @@ are ``SourceError`` (exit 3) with file, table, column and row; values of person-
 columns are never printed."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from .codemaps import map_expression
 from .files import find_table_file, open_raw
 from .pseudonym import Pseudonymiser, looks_like_personnummer, read_key
 from ..compile.dialects import parse_value
+from ..spec.layouts import load_code_maps
 
 _TYPE_WORD = {"date": "a date (YYYY-MM-DD or YYYYMMDD)", "int": "a whole number", "float": "a number",
               "bool": "true/false"}
@@ -31,6 +33,9 @@ class LoadedTable:
     rows: int
     fingerprint: str
     columns: dict[str, str]          # logical column -> type
+    # columns the reader proved never NULL in ``relation`` (required values present and parsed;
+    # see ``_check_values``): the data-quality gate need not count their NULLs again
+    not_null: frozenset = frozenset()
 
 
 @dataclass
@@ -154,7 +159,9 @@ def _normalise(session: Session, loaded: LoadedSource, tname: str, tspec: TableS
     if extra:
         loaded.notes.append(f"{Path(origin).name}: table `{tname}`: ignored unknown column(s) "
                             + ", ".join(f"`{c}`" for c in extra))
-    _check_values(session, raw_rel, raw_of, tname, origin)
+    not_null = _check_values(session, raw_rel, raw_of, tname, origin, raw_types)
+    if pseudo is not None:          # the pseudonym comes from an outer join: not proved here
+        not_null -= {c for c, (_, _, _, cs) in raw_of.items() if cs.identifier == "person"}
     name = f"src_{loaded.name}_{tname}".lower()
     name = "".join(ch if ch.isalnum() else "_" for ch in name)
     from_ = raw_rel
@@ -173,21 +180,42 @@ def _normalise(session: Session, loaded: LoadedSource, tname: str, tspec: TableS
     rows = session.scalar(sa.select(sa.func.count()).select_from(rel))
     if rows == 0:
         loaded.notes.append(f"{Path(origin).name}: table `{tname}` has no rows")
-    return LoadedTable(tname, rel, origin, rows or 0, "", {c: s.type for c, s in tspec.columns.items()})
+    return LoadedTable(tname, rel, origin, rows or 0, "", {c: s.type for c, s in tspec.columns.items()},
+                       frozenset(not_null) if rows else frozenset())
 
 
-def _check_values(session: Session, raw_rel, raw_of: dict, tname: str, origin: str) -> None:
-    """One aggregate over the raw table: unparseable values and nulls in required columns."""
+def _check_values(session: Session, raw_rel, raw_of: dict, tname: str, origin: str,
+                  raw_types: dict[str, str] | None = None) -> set[str]:
+    """One aggregate over the raw table: unparseable values and nulls in required columns.
+
+    Returns the columns proved never NULL in the normalised table when no error is raised:
+    the required (not nullable) columns whose typed value is NULL only where the raw value is
+    missing or unparseable (both refused here), i.e. every one except a string column whose
+    code map can yield NULL for a present value.
+
+    Where the raw column is a date, number or boolean (a typed Parquet or database column),
+    ``trim(CAST(x AS VARCHAR))`` is never empty for a present value (such values print with at
+    least one character that is not blank), so "missing" is ``x IS NULL``, read without
+    formatting every value."""
     aggs, checks = [], []
+    proved = set()
+    raw_types = raw_types or {}
     for col, (src, value, actual, cspec) in raw_of.items():
-        raw_text = sa.func.nullif(sa.func.trim(sa.cast(src, sa.String)), "")
+        if _never_blank(raw_types.get(actual)):
+            missing = src.is_(None)
+            present = src.is_not(None)
+        else:
+            raw_text = sa.func.nullif(sa.func.trim(sa.cast(src, sa.String)), "")
+            missing, present = raw_text.is_(None), raw_text.is_not(None)
         if cspec.type != "string":
-            bad = sa.and_(raw_text.is_not(None), value.is_(None))
+            bad = sa.and_(present, value.is_(None))
             checks.append((col, actual, cspec, "parse", bad))
         if not cspec.nullable:
-            checks.append((col, actual, cspec, "null", raw_text.is_(None)))
+            checks.append((col, actual, cspec, "null", missing))
+            if cspec.type != "string" or not cspec.map or _map_keeps_values(cspec.map):
+                proved.add(col)
     if not checks:
-        return
+        return proved
     for i, (_, _, _, _, cond) in enumerate(checks):
         aggs.append(sa.func.count().filter(cond).label(f"n{i}"))
         aggs.append(sa.func.min(raw_rel.c["_row"]).filter(cond).label(f"r{i}"))
@@ -205,6 +233,24 @@ def _check_values(session: Session, raw_rel, raw_of: dict, tname: str, origin: s
             val = session.scalar(sa.select(sa.cast(raw_rel.c[actual], sa.String)).where(raw_rel.c["_row"] == row))
             shown = f" '{str(val)[:40]}'"
         raise SourceError(f"{loc}: cannot read{shown} as {_TYPE_WORD[cspec.type]}{more}")
+    return proved
+
+
+_NEVER_BLANK = re.compile(r"(DATE|TIMESTAMP(TZ|_S|_MS|_NS| WITH(OUT)? TIME ZONE)?|U?(BIG|SMALL|TINY|HUGE)?INT(EGER)?\d*|DOUBLE( PRECISION)?|"
+                          r"FLOAT\d*|REAL|(DECIMAL|NUMERIC)(\(\d+(, *\d+)?\))?|BOOL(EAN)?)", re.I)
+
+
+def _never_blank(raw_type: str | None) -> bool:
+    """A present value of this raw SQL type never prints as blank text."""
+    return raw_type is not None and bool(_NEVER_BLANK.fullmatch(raw_type.strip()))
+
+
+def _map_keeps_values(map_name: str) -> bool:
+    """A code map's CASE yields NULL only for NULL input (every target is a code)."""
+    if map_name in ("region", "region_inera"):
+        return True
+    maps = load_code_maps()
+    return map_name in maps and all(v is not None for v in maps[map_name].values())
 
 
 _SA = {"string": sa.String, "date": sa.Date, "int": sa.BigInteger, "float": sa.Double, "bool": sa.Boolean}
