@@ -1,8 +1,9 @@
 """The shortcuts of ``RunConnectionEngine.resolve_metrics`` (quality/gxengine.py) change the
 cost of a check, never its result: example rows are fetched only when the count found
 unexpected rows, and a single-column uniqueness check with no duplicates is answered by
-``count(k) - count(DISTINCT k)`` (on DuckDB first ``count(DISTINCT hash(k))``), and the NULL
-count of a column the reader proved never NULL is 0 without a query. Checked against GX's own
+``count(k) - count(DISTINCT k)`` (on DuckDB first ``count(DISTINCT hash(k))``), the NULL
+count of a column the reader proved never NULL is 0 without a query, and a regex check counts
+over the column's distinct values (DuckDB). Checked against GX's own
 resolution (the shortcuts switched off) on random tables, on DuckDB and PostgreSQL; and that the
 shortcuts really skip the queries of checks that pass."""
 from __future__ import annotations
@@ -143,6 +144,8 @@ def test_failing_checks_still_report_counts_and_examples(monkeypatch):
     assert fast["other"]["result"]["observed_value"] > 0 and fast["other"]["result"]["details"]["unexpected_rows"]
     assert [q for q in sent if "GROUP BY k" in q]
     assert [q for q in sent if "count(DISTINCT k)" in q], "repeated hashes: the exact count decides"
+    regex_counts = [q for q in sent if "code ~" in q and "LIMIT" not in q.upper()]
+    assert regex_counts and all("GROUP BY code" in q for q in regex_counts), "regex counted row by row"
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -173,3 +176,11 @@ def test_uniqueness_shortcut_only_for_the_exact_single_column_form():
               "SELECT COUNT(*) FROM {batch} GROUP BY a, b HAVING COUNT(*) > 1",
               "SELECT COUNT(*) FROM {batch} WHERE a IS NOT NULL AND c = 1 GROUP BY a HAVING COUNT(*) > 1"):
         assert not _DUPLICATES.fullmatch(q), q
+
+
+def test_shortcuts_on_an_empty_table_give_gx_s_own_results(monkeypatch):
+    with open_session(None) as s:
+        s.execute(sa.text("CREATE TEMPORARY TABLE src_t_r (k VARCHAR, code VARCHAR, sex VARCHAR, n INTEGER, "
+                          "a INTEGER, b INTEGER, _row INTEGER)"))
+        fast, slow, _ = _run_both(s, monkeypatch)
+    assert fast == slow

@@ -152,6 +152,8 @@ class RunConnectionEngine(SqlAlchemyExecutionEngine):
         todo = [m for m in todo if m.id not in resolved]
         resolved.update(self._no_duplicates(todo))
         todo = [m for m in todo if m.id not in resolved]
+        resolved.update(self._regex_over_values(todo, metrics or {}))
+        todo = [m for m in todo if m.id not in resolved]
         examples = [m for m in todo if _count_ids(m)]
         if not examples and not resolved:
             return super().resolve_metrics(todo, metrics, runtime_configuration)
@@ -190,6 +192,41 @@ class RunConnectionEngine(SqlAlchemyExecutionEngine):
             if set(domain) - {"column", "batch_id"} or domain.get("column") not in self._not_null:
                 continue                      # a row condition or another column: GX counts
             out[m.id] = 0
+        return out
+
+    def _regex_over_values(self, metrics_to_resolve, metrics: dict) -> dict:
+        """A regex check's count of unexpected rows on DuckDB, computed over the column's distinct
+        values (``GROUP BY`` the column, GX's own condition once per value, weighted by its row
+        count) instead of the regex on every row: the checked columns hold codes (a hundred to a
+        thousand distinct values in thirty million rows). Same number as GX's ``sum(CASE WHEN
+        <unexpected> THEN 1 ELSE 0 END)``, NULL for an empty table as there."""
+        out = {}
+        if self._run_conn.dialect.name != "duckdb":
+            return out
+        for m in metrics_to_resolve:
+            if m.metric_name not in _PER_VALUE_COUNTS:
+                continue
+            domain = {k: v for k, v in dict(m.metric_domain_kwargs or {}).items() if v is not None}
+            if set(domain) - {"column", "batch_id"} or not isinstance(domain.get("column"), str):
+                continue
+            try:
+                deps = self._get_computed_metric_evaluation_dependencies_by_metric_name(
+                    metric_to_resolve=m, metrics=metrics)
+                agg, compute_kwargs, _ = deps["metric_partial_fn"]
+            except Exception:  # noqa: BLE001 - not in the form this knows: GX computes it
+                continue
+            inner = list(agg.clauses) if isinstance(agg, sa.sql.functions.FunctionElement) else []
+            if getattr(agg, "name", None) != "sum" or len(inner) != 1 or not isinstance(inner[0], sa.sql.elements.Case):
+                continue
+            column = domain["column"]
+            batch, _, _ = self.get_compute_domain(dict(compute_kwargs), domain_type=MetricDomainTypes.TABLE)
+            values = (sa.select(sa.column(column), sa.func.count().label("indikatorer_rows"))
+                      .select_from(batch).group_by(sa.column(column)).subquery("indikatorer_values"))
+            query = sa.select(sa.func.sum(inner[0] * values.c.indikatorer_rows)).select_from(values)
+            try:
+                out[m.id] = self.execute_query(query).scalar()
+            except sa.exc.DBAPIError:
+                continue                      # GX runs its own query and reports its error
         return out
 
     def _no_duplicates(self, metrics_to_resolve) -> dict:
@@ -240,6 +277,7 @@ _EXAMPLE_SUFFIXES = (".unexpected_values", ".unexpected_value_counts", ".unexpec
 _COUNT_SUFFIXES = (".unexpected_count", ".unexpected_count.aggregate_fn")
 _DUPLICATES = re.compile(r"\s*SELECT\s+COUNT\(\*\)(?:\s+AS\s+\w+)?\s+FROM\s+\{batch\}\s+WHERE\s+([A-Za-z_]\w*)"
                          r"\s+IS\s+NOT\s+NULL\s+GROUP\s+BY\s+\1\s+HAVING\s+COUNT\(\*\)\s*>\s*1\s*;?\s*", re.I)
+_PER_VALUE_COUNTS = ("column_values.match_regex.unexpected_count", "column_values.not_match_regex.unexpected_count")
 _EXAMPLE_QUERIES = {"unexpected_rows_query.table": "unexpected_rows_query.row_count"}
 
 
