@@ -184,3 +184,72 @@ def test_shortcuts_on_an_empty_table_give_gx_s_own_results(monkeypatch):
                           "a INTEGER, b INTEGER, _row INTEGER)"))
         fast, slow, _ = _run_both(s, monkeypatch)
     assert fast == slow
+
+
+ROWS_Q = "SELECT r._row FROM {batch} r WHERE NOT EXISTS (SELECT 1 FROM src_t_ref f WHERE f.k = r.k)"
+SHARE_Q = ("SELECT COUNT(*) AS without_ref FROM {{batch}} r WHERE NOT EXISTS (SELECT 1 FROM src_t_ref f WHERE f.k = r.k) "
+           "HAVING COUNT(*) > {k} * (SELECT COUNT(*) FROM {{batch}})")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_rows_and_share_of_one_condition_counted_once(seed, monkeypatch):
+    """A rows check and share checks over the same condition: GX's own results (share below,
+    at and above the threshold), from one count of the condition."""
+    _rows_and_share(None, seed, monkeypatch)
+
+
+@pytest.mark.postgres
+def test_rows_and_share_of_one_condition_counted_once_postgres(pg_url, monkeypatch):
+    for seed in (1, 2):
+        _rows_and_share(pg_url, seed, monkeypatch)
+
+
+def _rows_and_share(url, seed, monkeypatch):
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    from great_expectations.execution_engine import SqlAlchemyExecutionEngine
+    from indikatorer.quality import gxengine
+    rng = random.Random(seed)
+    with open_session(url) as s:
+        _fill(s, rng, rng.randrange(50, 300), nulls=False, bad=False, dups=bool(seed % 2))
+        keep = rng.random()
+        s.execute(sa.text(f"CREATE TEMPORARY TABLE src_t_ref AS SELECT k FROM src_t_r WHERE _row % 10 < {keep * 10}"))
+        n, total = s.execute(sa.text("SELECT count(*) FILTER (WHERE k NOT IN (SELECT k FROM src_t_ref)), count(*) "
+                                     "FROM src_t_r")).one()
+        ks = ["0.05", "0.5", f"{n / total:.4f}", "0", "1"]
+        suite = gx.ExpectationSuite(name="t", expectations=[
+            gxe.UnexpectedRowsExpectation(unexpected_rows_query=ROWS_Q, meta={"check": "rows"}),
+            *[gxe.UnexpectedRowsExpectation(unexpected_rows_query=SHARE_Q.format(k=k), meta={"check": f"share{i}"})
+              for i, k in enumerate(ks)]])
+        gxengine.checkpoint(s.conn)
+        sent: list[str] = []
+        listener = lambda conn, cur, statement, *a: sent.append(" ".join(statement.split()))  # noqa: E731
+        sa.event.listen(s.conn, "before_cursor_execute", listener)
+        fast = {r.expectation_config.meta["check"]: _plain(r)
+                for r in gxengine.run_suite(s.conn, "src_t_r", suite, {"result_format": "COMPLETE"}).results}
+        sa.event.remove(s.conn, "before_cursor_execute", listener)
+        with monkeypatch.context() as m:
+            m.setattr(gxengine.RunConnectionEngine, "resolve_metrics", SqlAlchemyExecutionEngine.resolve_metrics)
+            slow = {r.expectation_config.meta["check"]: _plain(r)
+                    for r in gxengine.run_suite(s.conn, "src_t_r", suite, {"result_format": "COMPLETE"}).results}
+    assert fast == slow and not any(v["error"] for v in fast.values())
+    assert fast["rows"]["result"]["observed_value"] == n
+    assert {v["success"] for k, v in fast.items() if k.startswith("share")} == ({True, False} if n else {True})
+    failing = sum(not v["success"] for k, v in fast.items() if k.startswith("share"))
+    having = [q for q in sent if "HAVING" in q.upper()]
+    assert len(having) == failing and not [q for q in having if "unexpected_row_count" in q], \
+        "the share's query was sent for its count (only a failing share's row is fetched)"
+    counts = [q for q in sent if "NOT EXISTS" in q.upper() and "HAVING" not in q.upper()]
+    assert len(counts) == 1 + (n > 0)       # the shared count; the rows' examples when there are some
+
+
+def test_shared_count_only_for_one_plain_condition():
+    from indikatorer.quality.gxengine import _ROWS_WHERE, _SHARE_WHERE, _plain_condition
+    hit = _ROWS_WHERE.fullmatch(ROWS_Q)
+    assert hit.group(1) == hit.group(2) == "r" and _plain_condition(hit.group(3))
+    assert _SHARE_WHERE.fullmatch(SHARE_Q.format(k="0.05")).group(3) == "0.05"
+    for w in ("a > 1 GROUP BY a", "a > 1 LIMIT 3", "(a > 1", "a > 1)", "a = ';'", "a > 1 -- x", "a IN ({batch})",
+              "a > 1 UNION SELECT 1", "a > 1 ORDER BY a"):
+        assert not _plain_condition(w), w
+    assert _plain_condition("a > (SELECT max(b) FROM t GROUP BY c LIMIT 1)")
+    assert not _ROWS_WHERE.fullmatch("SELECT r._row FROM {batch} r JOIN t ON t.k = r.k WHERE t.x > 1")

@@ -40,7 +40,9 @@ GX's own; no GX module is patched) closes those gaps:
   single-column uniqueness check (``… WHERE k IS NOT NULL GROUP BY k HAVING COUNT(*) > 1``)
   is answered by ``count(k) - count(DISTINCT k)`` when no value repeats (on DuckDB first by
   ``count(DISTINCT hash(k))``: distinct hashes prove distinct values, and cost less), and the
-  NULL count of a column the reader proved never NULL (``not_null``) is 0 without a scan.
+  NULL count of a column the reader proved never NULL (``not_null``) is 0 without a scan; a
+  regex check counts over the column's distinct values; and a check of rows matching ``W`` and
+  a check of their share share one count of ``W``.
 
 Also here: the ephemeral data context (no files, no analytics, no progress bars) and the
 Validator over one table (GX's ``Validator`` with one ``SqlAlchemyBatchData`` batch)."""
@@ -50,6 +52,7 @@ import logging
 import os
 import re
 from contextlib import contextmanager
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Iterator
 
@@ -154,6 +157,8 @@ class RunConnectionEngine(SqlAlchemyExecutionEngine):
         todo = [m for m in todo if m.id not in resolved]
         resolved.update(self._regex_over_values(todo, metrics or {}))
         todo = [m for m in todo if m.id not in resolved]
+        resolved.update(self._shared_row_counts(todo))
+        todo = [m for m in todo if m.id not in resolved]
         examples = [m for m in todo if _count_ids(m)]
         if not examples and not resolved:
             return super().resolve_metrics(todo, metrics, runtime_configuration)
@@ -229,6 +234,46 @@ class RunConnectionEngine(SqlAlchemyExecutionEngine):
                 continue                      # GX runs its own query and reports its error
         return out
 
+    def _shared_row_counts(self, metrics_to_resolve) -> dict:
+        """Two SQL checks over the same condition ``W`` — the rows (``SELECT a._row FROM {batch} a
+        WHERE W``) and their share (``SELECT COUNT(*) … FROM {batch} a WHERE W HAVING COUNT(*) >
+        k * (SELECT COUNT(*) FROM {batch})``, one row or none) — are answered from one count of
+        ``W`` (an anti-join of two national tables, say) instead of two: the rows' count is
+        ``n``, the share's is 1 when ``n > k × rows`` (exact decimal arithmetic, as in SQL) else 0."""
+        rows_q, share_q = {}, {}
+        for m in metrics_to_resolve:
+            if m.metric_name != "unexpected_rows_query.row_count":
+                continue
+            q = str(dict(m.metric_value_kwargs or {}).get("unexpected_rows_query") or "")
+            hit = _ROWS_WHERE.fullmatch(q)
+            if hit and hit.group(1) == hit.group(2) and _plain_condition(hit.group(3)):
+                rows_q.setdefault((hit.group(2), hit.group(3).strip()), []).append(m)
+                continue
+            hit = _SHARE_WHERE.fullmatch(q)
+            if hit and _plain_condition(hit.group(2)):
+                share_q.setdefault((hit.group(1), hit.group(2).strip()), []).append((m, Decimal(hit.group(3))))
+        out = {}
+        for key in set(rows_q) & set(share_q):
+            alias, where = key
+            m0 = rows_q[key][0]
+            domain = dict(m0.metric_domain_kwargs or {})
+            batch, _, _ = self.get_compute_domain(domain, domain_type=MetricDomainTypes.TABLE)
+            sql = _row_count.UnexpectedRowsQueryRowCount._get_substituted_batch_subquery_from_query_and_batch_selectable(
+                query=f"SELECT (SELECT COUNT(*) FROM {{batch}} {alias} WHERE {where}) AS n, "
+                      f"(SELECT COUNT(*) FROM {{batch}}) AS total",
+                batch_selectable=batch, execution_engine=self)
+            try:
+                n, total = self.execute_query(sa.text(sql)).one()
+            except sa.exc.DBAPIError:
+                continue                      # GX runs the suites' own queries and reports the error
+            for m in rows_q[key]:
+                if dict(m.metric_domain_kwargs or {}) == domain:
+                    out[m.id] = int(n)
+            for m, k in share_q[key]:
+                if dict(m.metric_domain_kwargs or {}) == domain:
+                    out[m.id] = 1 if Decimal(int(n)) > k * Decimal(int(total)) else 0
+        return out
+
     def _no_duplicates(self, metrics_to_resolve) -> dict:
         """The row count of a uniqueness check (``SELECT COUNT(*) … FROM {batch} WHERE k IS NOT
         NULL GROUP BY k HAVING COUNT(*) > 1``: the values that occur more than once) is 0 when
@@ -278,6 +323,32 @@ _COUNT_SUFFIXES = (".unexpected_count", ".unexpected_count.aggregate_fn")
 _DUPLICATES = re.compile(r"\s*SELECT\s+COUNT\(\*\)(?:\s+AS\s+\w+)?\s+FROM\s+\{batch\}\s+WHERE\s+([A-Za-z_]\w*)"
                          r"\s+IS\s+NOT\s+NULL\s+GROUP\s+BY\s+\1\s+HAVING\s+COUNT\(\*\)\s*>\s*1\s*;?\s*", re.I)
 _PER_VALUE_COUNTS = ("column_values.match_regex.unexpected_count", "column_values.not_match_regex.unexpected_count")
+_ROWS_WHERE = re.compile(r"\s*SELECT\s+([A-Za-z_]\w*)\._row\s+FROM\s+\{batch\}\s+(?:AS\s+)?([A-Za-z_]\w*)\s+WHERE\s+(.+?)\s*;?\s*",
+                         re.I | re.S)
+_SHARE_WHERE = re.compile(r"\s*SELECT\s+COUNT\(\*\)(?:\s+AS\s+\w+)?\s+FROM\s+\{batch\}\s+(?:AS\s+)?([A-Za-z_]\w*)\s+WHERE\s+(.+?)"
+                          r"\s+HAVING\s+COUNT\(\*\)\s*>\s*(\d+(?:\.\d+)?)\s*\*\s*\(\s*SELECT\s+COUNT\(\*\)\s+FROM\s+\{batch\}\s*\)"
+                          r"\s*;?\s*", re.I | re.S)
+_CLAUSE = re.compile(r"\b(GROUP|HAVING|LIMIT|OFFSET|ORDER|UNION|EXCEPT|INTERSECT|WINDOW|QUALIFY|FETCH)\b|[;{}]", re.I)
+
+
+def _plain_condition(where: str) -> bool:
+    """``where`` is one condition: balanced parentheses, no quote, comment or ``{``, and no clause
+    word or ``;`` outside the parentheses."""
+    depth, outside = 0, []
+    for ch in where:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                return False
+        elif depth == 0:
+            outside.append(ch)
+    if depth != 0 or any(t in where for t in ("'", '"', "--", "/*", "{")):
+        return False
+    return not _CLAUSE.search("".join(outside))
+
+
 _EXAMPLE_QUERIES = {"unexpected_rows_query.table": "unexpected_rows_query.row_count"}
 
 
