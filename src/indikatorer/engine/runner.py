@@ -220,6 +220,9 @@ def run_job(job: Job, *, force: bool = False, wait_seconds: float = 0.0, measure
             log.info("nothing changed since the published run; no new version")
             return result
         staging = begin_version(out, run_id)
+        if report and _report_wanted():                 # warm the chart renderers while the measures run
+            from ..report.svg import prestart_for
+            prestart_for(sum(1 + len(mp.spec.variants) for mp in plans))
         try:
             with open_session(url, password=password) as session:
                 sources, tables, notes = {}, {}, []
@@ -261,10 +264,14 @@ def run_job(job: Job, *, force: bool = False, wait_seconds: float = 0.0, measure
     return result
 
 
+def _report_wanted() -> bool:
+    return os.environ.get("INDIKATORER_REPORT", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
 def write_report_logged(out: Path) -> Path | None:
     """The HTML report of the published output (``report/``). The results are already published:
     a failure here is logged and never fails the run. ``INDIKATORER_REPORT=0`` skips it."""
-    if os.environ.get("INDIKATORER_REPORT", "1").strip().lower() in ("0", "false", "no", "off"):
+    if not _report_wanted():
         return None
     try:
         from ..report import write_report
