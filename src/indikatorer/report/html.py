@@ -308,7 +308,9 @@ def _marks(rows) -> str:
 
 def _index(frame: pd.DataFrame) -> dict:
     """(period, region_code, sex) -> the row as a dict (a pandas filter per cell is far too slow)."""
-    return {(r["period"], r["region_code"], r["sex"]): r for r in frame.to_dict("records")}
+    cols = ["period", "region_code", "sex", "region_name", "suppressed", "value", "ci_lower", "ci_upper",
+            "numerator", "denominator", "approximate", "quality_flags"]
+    return {(r["period"], r["region_code"], r["sex"]): r for r in frame[cols].to_dict("records")}
 
 
 def _has_sex(rows: pd.DataFrame) -> bool:
