@@ -220,6 +220,9 @@ def run_job(job: Job, *, force: bool = False, wait_seconds: float = 0.0, measure
             log.info("nothing changed since the published run; no new version")
             return result
         staging = begin_version(out, run_id)
+        if report and _report_wanted():                 # warm the chart renderers while the measures run
+            from ..report.svg import prestart_for
+            prestart_for(sum(1 + len(mp.spec.variants) for mp in plans))
         try:
             with open_session(url, password=password) as session:
                 sources, tables, notes = {}, {}, []
@@ -240,6 +243,7 @@ def run_job(job: Job, *, force: bool = False, wait_seconds: float = 0.0, measure
                 backend = session.dialect
             mode = output_mode([job.source_path(n) for n, s in job.sources.items() if s.path])
             crash_point("before_write")
+            t0 = time.perf_counter()
             written = write_partitions(staging, table, mode) if len(table) else []
             crash_point("after_write")
             result.rows = len(table)
@@ -252,6 +256,7 @@ def run_job(job: Job, *, force: bool = False, wait_seconds: float = 0.0, measure
             crash_point("before_publish")
             publish(out, staging, run_id, manifest, mode, crash=crash_point)
             result.published = True
+            log.info("wrote and published", partitions=len(written), seconds=round(time.perf_counter() - t0, 2))
         finally:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
@@ -261,14 +266,21 @@ def run_job(job: Job, *, force: bool = False, wait_seconds: float = 0.0, measure
     return result
 
 
+def _report_wanted() -> bool:
+    return os.environ.get("INDIKATORER_REPORT", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
 def write_report_logged(out: Path) -> Path | None:
     """The HTML report of the published output (``report/``). The results are already published:
     a failure here is logged and never fails the run. ``INDIKATORER_REPORT=0`` skips it."""
-    if os.environ.get("INDIKATORER_REPORT", "1").strip().lower() in ("0", "false", "no", "off"):
+    if not _report_wanted():
         return None
     try:
         from ..report import write_report
-        return write_report(out)
+        t0 = time.perf_counter()
+        path = write_report(out)
+        log.info("wrote the report", seconds=round(time.perf_counter() - t0, 2))
+        return path
     except Exception as exc:  # noqa: BLE001 - the report must not fail a published run
         log.warn(f"report not written: {type(exc).__name__}: {str(exc).strip()[:300]}")
         return None

@@ -11,6 +11,11 @@ import uuid
 from pathlib import Path
 
 
+#: rendered charts by content hash, pruned to those of the latest report: a re-run whose cells
+#: did not change renders no chart again
+CACHE_DIR = ".svg-cache"
+
+
 def default_path(output: Path) -> Path:
     return Path(output) / "report" / "index.html"
 
@@ -22,7 +27,14 @@ def write_report(output: Path, out: Path | None = None, *, measures_dir: str | N
 
     data = load_output(Path(output), measures_dir=measures_dir)
     target = Path(out) if out else default_path(output)
-    text = render_report(data, base=target.parent)
+    cache = None
+    if out is None:                         # the output's own report (a page written elsewhere: no cache)
+        cache = target.parent / CACHE_DIR
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            cache = None                    # a read-only output folder: render everything
+    text = render_report(data, base=target.parent, cache=cache)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}-{uuid.uuid4().hex}.tmp")
     tmp.write_text(text, encoding="utf-8")

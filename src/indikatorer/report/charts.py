@@ -80,11 +80,15 @@ def _flag_text(rows: pd.DataFrame) -> str | None:
     return ", ".join(parts) if parts else None
 
 
+#: the columns the regional panels read (``to_dict`` of all 27 costs more than the chart's spec)
+REGIONAL_COLUMNS = ["region_code", "region_name", "suppressed", "value", "ci_lower", "ci_upper", "denominator"]
+
+
 def regional_frame(rows: pd.DataFrame, regions: list[str], sex: str = "T") -> pd.DataFrame:
     """One row per region (Riket included) of one period and sex, with what the chart shows:
     the value (null unless published), its interval, the comparison with Riket (95 % intervals
     that exclude the national value) and the marker of a cell without a value."""
-    sub = {r["region_code"]: r for r in rows[rows["sex"] == sex].to_dict("records")}
+    sub = {r["region_code"]: r for r in rows.loc[rows["sex"] == sex, REGIONAL_COLUMNS].to_dict("records")}
     nat = sub.get(RIKET)
     national = float(nat["value"]) if nat is not None and row_state(nat) == "value" else None
     out = []
@@ -234,7 +238,7 @@ def funnel_panel(frame: pd.DataFrame, national: float, title: dict) -> dict | No
 def trend_frame(rows: pd.DataFrame, periods: list[str]) -> pd.DataFrame:
     nat = rows[(rows["region_code"] == RIKET) & rows["period"].isin(periods)]
     out = []
-    for r in nat.to_dict("records"):
+    for r in nat[["period", "sex", "suppressed", "value", "ci_lower", "ci_upper", "quality_flags"]].to_dict("records"):
         has = row_state(r) == "value"
         prel = any(f in NOT_FINAL for f in flags_of(r["quality_flags"]))
         out.append({"period": r["period"], "sex": SEX_LABELS.get(r["sex"], r["sex"]),

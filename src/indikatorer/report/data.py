@@ -61,6 +61,7 @@ class OutputData:
     cells: pd.DataFrame
     manifest: dict | None
     catalogue: dict[str, MeasureSpec] = field(default_factory=dict)
+    _groups: dict | None = field(default=None, init=False, repr=False, compare=False)
 
     def measure_ids(self) -> list[str]:
         return sorted(self.cells["measure_id"].unique(), key=_sort_key)
@@ -70,8 +71,11 @@ class OutputData:
         return sorted(found, key=variant_sort_key)
 
     def rows(self, measure_id: str, variant: str) -> pd.DataFrame:
-        c = self.cells
-        return c[(c["measure_id"] == measure_id) & (c["variant"] == variant)]
+        """The cells of one measure/variant (grouped once: a mask over all cells per chart is slow)."""
+        if self._groups is None:
+            self._groups = {k: g for k, g in self.cells.groupby(["measure_id", "variant"], sort=False)}
+        found = self._groups.get((measure_id, variant))
+        return found.copy() if found is not None else self.cells.iloc[0:0].copy()
 
     @property
     def min_count(self) -> int | None:

@@ -76,14 +76,21 @@ def anchor(measure_id: str) -> str:
     return "m-" + re.sub(r"[^A-Za-z0-9]+", "-", measure_id).strip("-")
 
 
-def render_report(data: OutputData, *, generated: dt.datetime | None = None, base: Path | None = None) -> str:
-    """The page. ``base``: the folder the page will be written to (for relative links)."""
+def render_report(data: OutputData, *, generated: dt.datetime | None = None, base: Path | None = None,
+                  cache: Path | None = None) -> str:
+    """The page. ``base``: the folder the page will be written to (for relative links); ``cache``:
+    a folder of rendered charts by content hash (see ``svg.render_many``)."""
     manifest = data.manifest or {}
     generated = generated or dt.datetime.now().astimezone()
     measure_ids = data.measure_ids()
-    views = {(mid, v): _view(data, mid, v) for mid in measure_ids for v in data.variants(mid)}
-    keys = list(views)
-    svgs = dict(zip(keys, charts.render_many([(views[k].prefix, views[k].chart) for k in keys])))
+    keys = [(mid, v) for mid in measure_ids for v in data.variants(mid)]
+    views: dict[tuple[str, str], View] = {}
+
+    def specs():                    # built while the workers render the charts before
+        for k in keys:
+            views[k] = view = _view(data, *k)
+            yield view.prefix, view.chart
+    svgs = dict(zip(keys, charts.render_many(specs(), cache=cache, expected=len(keys))))
     body = [_header(data, manifest, generated, measure_ids), _legend(data)]
     for mid in measure_ids:
         body.append(_measure(data, mid, manifest, views, svgs))
@@ -301,7 +308,9 @@ def _marks(rows) -> str:
 
 def _index(frame: pd.DataFrame) -> dict:
     """(period, region_code, sex) -> the row as a dict (a pandas filter per cell is far too slow)."""
-    return {(r["period"], r["region_code"], r["sex"]): r for r in frame.to_dict("records")}
+    cols = ["period", "region_code", "sex", "region_name", "suppressed", "value", "ci_lower", "ci_upper",
+            "numerator", "denominator", "approximate", "quality_flags"]
+    return {(r["period"], r["region_code"], r["sex"]): r for r in frame[cols].to_dict("records")}
 
 
 def _has_sex(rows: pd.DataFrame) -> bool:

@@ -1,23 +1,40 @@
 """Vega-Lite spec -> SVG with vl-convert, offline; many at once in worker processes.
 
-This module imports nothing heavy: ``python -m indikatorer.report.svg`` is the worker that
-reads ``[[prefix, spec], …]`` as JSON on stdin and writes the SVGs as a JSON list on stdout.
+This module imports nothing heavy: ``python -m indikatorer.report.svg`` is the worker. It
+warms vl-convert's JavaScript runtime (~1 s) first, then reads one ``[prefix, spec]`` JSON line
+at a time on stdin and answers each with one JSON line (the SVG) on stdout, until stdin closes.
 Workers are plain subprocesses, not ``multiprocessing``: that would re-import the caller's
-``__main__`` in every child (``spawn``) or fork a process holding DuckDB's threads (``fork``)."""
+``__main__`` in every child (``spawn``) or fork a process holding DuckDB's threads (``fork``).
+
+``prestart()`` starts (and so warms) the workers while a run still computes its measures;
+``render_many`` then hands charts to whichever worker is free (no fixed chunks: a chart costs
+0.05–0.5 s, and the machine may be busy with other work). With a cache folder, an SVG whose
+spec (and prefix) was rendered before is read from ``<hash>.svg`` instead: a re-run whose cells
+did not change renders nothing."""
 from __future__ import annotations
 
+import atexit
+import hashlib
 import json
 import os
+import queue
 import re
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
+import threading
+import uuid
+from pathlib import Path
+from typing import Iterable
 
 _ID = re.compile(r'\bid="([^"]+)"')
 _URL = re.compile(r"url\(#([^)]+)\)")
 _HREF = re.compile(r'href="#([^"]+)"')
 #: charts per worker process below which a worker does not pay for its start (~1 s)
 PER_WORKER = 8
+#: the version of the rendering in the cache key: change it when ``to_svg`` changes its output
+RENDER_VERSION = "1"
+_WARM_SPEC = {"data": {"values": [{"a": 1, "b": "x"}]}, "mark": "text",
+              "encoding": {"x": {"field": "a", "type": "quantitative"}, "text": {"field": "b"}}}
 
 
 def to_svg(spec: dict, prefix: str) -> str:
@@ -41,39 +58,232 @@ def default_workers(n_items: int) -> int:
     return max(1, min(4, os.cpu_count() or 1, n_items // PER_WORKER))
 
 
-def render_many(items: list[tuple[str, dict]], workers: int | None = None) -> list[str]:
-    """The SVGs of ``[(prefix, spec), …]`` in order. vl-convert renders on one JavaScript
-    runtime per process (threads do not help), so many charts are split over worker processes;
-    ``INDIKATORER_REPORT_WORKERS`` sets their number (1: render here). A worker that fails is
-    redone here."""
-    workers = default_workers(len(items)) if workers is None else workers
-    if workers <= 1 or len(items) < 2:
-        return [to_svg(spec, prefix) for prefix, spec in items]
-    chunks = [items[i::workers] for i in range(workers)]          # interleaved: similar sizes
+# --------------------------------------------------------------------------- worker processes
 
-    def run(chunk):
+class _Worker:
+    """One ``python -m indikatorer.report.svg`` process speaking the line protocol."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-m", "indikatorer.report.svg"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                     encoding="utf-8", bufsize=1)
+
+    def render(self, prefix: str, spec: dict) -> str:
+        self.proc.stdin.write(json.dumps([prefix, spec]) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        out = json.loads(line)
+        if not isinstance(out, str):
+            raise ValueError("worker failed")
+        return out
+
+    def close(self, kill: bool = False) -> None:
+        """End the worker: at once (``kill``: it holds nothing), or when it has read all it was sent."""
+        if kill and self.proc.poll() is None:
+            self.proc.kill()
         try:
-            res = subprocess.run([sys.executable, "-m", "indikatorer.report.svg"], input=json.dumps(chunk),
-                                 capture_output=True, text=True, encoding="utf-8", timeout=1800)
-            if res.returncode == 0:
-                out = json.loads(res.stdout)
-                if len(out) == len(chunk):
-                    return out
-        except (OSError, ValueError, subprocess.SubprocessError):
+            if self.proc.stdin:
+                self.proc.stdin.close()
+        except OSError:
             pass
-        return [to_svg(spec, prefix) for prefix, spec in chunk]
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        for f in (self.proc.stdout,):
+            try:
+                f.close()
+            except OSError:
+                pass
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        done = list(pool.map(run, chunks))
-    out: list[str] = [""] * len(items)
-    for w, chunk_out in enumerate(done):
-        out[w::workers] = chunk_out
-    return out
+
+_idle: list[_Worker] = []
+_idle_lock = threading.Lock()
+
+
+def prestart(n: int | None = None) -> int:
+    """Start ``n`` workers now (default: as many as ``render_many`` would use for many charts) so
+    that their runtime is warm when the report is rendered; return how many are idle. Workers
+    that cannot start are skipped (the charts are then rendered in this process)."""
+    n = default_workers(10 ** 6) if n is None else n
+    if n <= 1:
+        return 0
+    with _idle_lock:
+        while len(_idle) < n:
+            try:
+                _idle.append(_Worker())
+            except OSError:
+                break
+        return len(_idle)
+
+
+def prestart_for(n_charts: int) -> int:
+    """``prestart`` the workers that ``render_many`` would use for about ``n_charts`` charts."""
+    return prestart(default_workers(n_charts))
+
+
+def shutdown() -> None:
+    """Stop the idle workers (prestarted but not needed; also done at exit)."""
+    with _idle_lock:
+        workers = list(_idle)
+        _idle.clear()
+    for w in workers:
+        w.close(kill=True)
+
+
+atexit.register(shutdown)
+
+
+def _take(n: int) -> list[_Worker]:
+    with _idle_lock:
+        got = [w for w in _idle if w.proc.poll() is None][:n]
+        for w in list(_idle):
+            _idle.remove(w)
+            if w not in got:
+                w.close(kill=True)
+    while len(got) < n:
+        try:
+            got.append(_Worker())
+        except OSError:
+            break
+    return got
+
+
+# --------------------------------------------------------------------------- cache
+
+def cache_key(prefix: str, spec: dict) -> str:
+    import vl_convert as vlc
+    text = json.dumps([RENDER_VERSION, getattr(vlc, "__version__", ""), prefix, spec], sort_keys=True,
+                      ensure_ascii=False, separators=(",", ":"), allow_nan=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _read_cached(path: Path) -> str | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text if text.startswith("<svg") and text.endswith("</svg>") else None
+
+
+def _write_cached(path: Path, svg: str, mode: int) -> None:
+    try:
+        tmp = path.with_name(f".{path.name}-{uuid.uuid4().hex}.tmp")
+        tmp.write_text(svg, encoding="utf-8")
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def prune_cache(cache: Path, keep: set[str]) -> None:
+    """Remove every cached SVG but ``keep`` (the names of the latest report's charts)."""
+    try:
+        entries = list(cache.iterdir())
+    except OSError:
+        return
+    for f in entries:
+        if f.name not in keep:
+            try:
+                f.unlink()
+            except OSError:
+                pass
+
+
+# --------------------------------------------------------------------------- rendering
+
+def render_many(items: Iterable[tuple[str, dict]], workers: int | None = None, cache: Path | None = None,
+                mode: int = 0o644, expected: int | None = None) -> list[str]:
+    """The SVGs of ``[(prefix, spec), …]`` in order. vl-convert renders on one JavaScript
+    runtime per process (threads do not help), so many charts are rendered by worker processes,
+    each taking the next chart when it is free; ``INDIKATORER_REPORT_WORKERS`` sets their number
+    (1: render here). A chart a worker fails on is redone here. ``items`` may be a generator
+    (``expected``: how many it yields): the charts are rendered while it builds the next ones.
+    ``cache``: a folder of SVGs by content hash; it is left holding exactly the charts of ``items``."""
+    if expected is None:
+        items = list(items)
+        expected = len(items)
+    workers = default_workers(expected) if workers is None else workers
+    if cache is not None:
+        cache = Path(cache)
+        cache.mkdir(parents=True, exist_ok=True)
+    got: list[tuple[str, dict]] = []
+    out: list[str | None] = []
+    keys: list[str] = []
+    rendered: list[int] = []
+    lock = threading.Lock()                  # vl-convert in this process: one chart at a time
+    pending: queue.Queue[int | None] = queue.Queue()
+    threads: list[threading.Thread] = []
+
+    def local(i: int) -> None:
+        with lock:
+            out[i] = to_svg(got[i][1], got[i][0])
+
+    def drain(worker: _Worker) -> None:
+        alive: _Worker | None = worker
+        while (i := pending.get()) is not None:
+            if alive is not None:
+                try:
+                    out[i] = alive.render(got[i][0], got[i][1])
+                    continue
+                except (OSError, ValueError, TypeError):
+                    alive.close()
+                    alive = None
+            local(i)
+        if alive is not None:
+            alive.close()
+
+    try:
+        for i, (prefix, spec) in enumerate(items):
+            got.append((prefix, spec))
+            out.append(None)
+            if cache is not None:
+                keys.append(f"{cache_key(prefix, spec)}.svg")
+                out[i] = _read_cached(cache / keys[i])
+                if out[i] is not None:
+                    continue
+            rendered.append(i)
+            if workers > 1 and not threads and expected - i > 1:
+                for w in _take(workers):             # at the first chart to render (warm if prestarted)
+                    t = threading.Thread(target=drain, args=(w,), daemon=True)
+                    t.start()
+                    threads.append(t)
+                if not threads:
+                    workers = 1                      # no worker could start: render here
+            if threads:
+                pending.put(i)
+            else:
+                local(i)
+    finally:
+        for _ in threads:
+            pending.put(None)
+        for t in threads:
+            t.join()
+        shutdown()                                   # prestarted workers that were not needed
+    for i, svg in enumerate(out):
+        if svg is None:                              # a chart the workers failed on and … (raises here)
+            out[i] = to_svg(got[i][1], got[i][0])
+    if cache is not None:
+        for i in rendered:
+            _write_cached(cache / keys[i], out[i], mode)
+        prune_cache(cache, set(keys))
+    return out  # type: ignore[return-value]
 
 
 def main() -> None:
-    items = json.loads(sys.stdin.read())
-    sys.stdout.write(json.dumps([to_svg(spec, prefix) for prefix, spec in items]))
+    try:
+        to_svg(_WARM_SPEC, "warm")                 # the runtime's start, before the first chart is sent
+    except Exception:  # noqa: BLE001 - a real chart reports the failure
+        pass
+    for line in sys.stdin:
+        try:
+            prefix, spec = json.loads(line)
+            res = to_svg(spec, prefix)
+        except Exception:  # noqa: BLE001 - the parent renders this chart itself
+            res = None
+        sys.stdout.write(json.dumps(res) + "\n")
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,95 @@
+"""The chart renderer: worker processes fed one chart at a time (prestarted, warm), charts from
+a generator, and the SVG cache by content hash."""
+from __future__ import annotations
+
+import pytest
+
+from indikatorer.report import svg
+
+
+def spec(label: str, x: float = 1.0) -> dict:
+    return {"data": {"values": [{"a": x, "b": label}]}, "mark": "text",
+            "encoding": {"x": {"field": "a", "type": "quantitative"}, "text": {"field": "b"}}}
+
+
+ITEMS = [(f"p{i}", spec(f"label-{i}", i)) for i in range(6)]
+
+
+@pytest.fixture(scope="module")
+def here():
+    return svg.render_many(ITEMS, workers=1)
+
+
+def test_generator_and_workers_give_the_same_svgs(here):
+    assert [f"label-{i}" in s for i, s in enumerate(here)] == [True] * 6
+    assert svg.render_many(iter(ITEMS), workers=2, expected=len(ITEMS)) == here
+    assert svg.render_many((x for x in ITEMS), workers=1, expected=len(ITEMS)) == here
+
+
+def test_a_chart_a_worker_fails_on_is_rendered_here(here, monkeypatch):
+    real = svg._Worker.render
+
+    def flaky(self, prefix, spec_):
+        if prefix in ("p1", "p4"):
+            raise ValueError("worker failed")
+        return real(self, prefix, spec_)
+    monkeypatch.setattr(svg._Worker, "render", flaky)
+    assert svg.render_many(ITEMS, workers=2) == here
+
+
+def test_prestarted_workers_are_used_then_ended(here):
+    assert svg.prestart(2) == 2
+    procs = [w.proc for w in svg._idle]
+    assert svg.render_many(ITEMS, workers=2) == here
+    assert svg._idle == [] and all(p.poll() is not None for p in procs)      # used and ended
+    assert svg.prestart(2) == 2
+    procs = [w.proc for w in svg._idle]
+    svg.shutdown()                                                           # not needed: killed
+    assert svg._idle == [] and all(p.poll() is not None for p in procs)
+    assert svg.prestart_for(3) == 0 if svg.default_workers(3) == 1 else True
+
+
+def test_cache_renders_each_chart_once_and_keeps_only_the_latest(here, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    (cache).mkdir()
+    (cache / "stale.svg").write_text("<svg></svg>")
+    assert svg.render_many(ITEMS, workers=1, cache=cache) == here
+    names = sorted(p.name for p in cache.iterdir())
+    assert len(names) == 6 and "stale.svg" not in names
+
+    def boom(spec_, prefix):
+        raise AssertionError("rendered again")
+    monkeypatch.setattr(svg, "to_svg", boom)
+    assert svg.render_many(ITEMS, workers=2, cache=cache) == here            # nothing rendered, no worker
+    assert svg.render_many(ITEMS[:3], workers=1, cache=cache) == here[:3]
+    assert len(list(cache.iterdir())) == 3                                   # pruned to the latest charts
+    monkeypatch.undo()
+
+    # a changed spec, another prefix and a damaged file are rendered again
+    (cache / f"{svg.cache_key('p0', ITEMS[0][1])}.svg").write_text("<svg")
+    changed = [ITEMS[0], ("p1", spec("label-1", 2.5)), ("q2", ITEMS[2][1])]
+    got = svg.render_many(changed, workers=1, cache=cache)
+    assert got[0] == here[0]
+    assert got[1] != here[1] and "label-1" in got[1]
+    assert got[2] == here[2]                          # (this chart has no element ids to prefix)
+    assert svg.cache_key("p0", ITEMS[0][1]) != svg.cache_key("p1", ITEMS[0][1])
+
+
+def test_a_report_rerun_renders_no_chart(small_output, monkeypatch):
+    import re
+
+    from indikatorer.report import CACHE_DIR, write_report
+
+    def page(path):
+        return re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d", "TS", path.read_text(encoding="utf-8"))
+    first = page(write_report(small_output))
+    cache = small_output / "report" / CACHE_DIR
+    n = len(list(cache.glob("*.svg")))
+    assert n == first.count("<svg ") > 0
+
+    def boom(spec_, prefix):
+        raise AssertionError("rendered again")
+    monkeypatch.setattr(svg, "to_svg", boom)
+    monkeypatch.setattr(svg, "_take", lambda n: pytest.fail("worker started"))
+    assert page(write_report(small_output)) == first
+    assert len(list(cache.glob("*.svg"))) == n
