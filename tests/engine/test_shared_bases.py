@@ -107,3 +107,40 @@ def test_periods_without_pas_contacts_are_flagged_as_without_sharing(data):
     for key, (frame, excl, flags) in want.items():
         pd.testing.assert_frame_equal(got[key][0], frame, check_dtype=False, obj=str(key))
         assert (got[key][1], got[key][2]) == (excl, flags), key
+
+
+def test_grouped_variant_order_gives_the_table_and_manifest_of_the_plans_order(data, monkeypatch):
+    """``compute`` runs the variants grouped by base (``base_order``): the same rows in the
+    plans' order and the same manifest entries as running them in the plans' order, with
+    fewer shared bases built."""
+    from pathlib import Path
+
+    from indikatorer.engine import runner
+    job = data
+    specs = select_measures(["2.1a", "3.1b", "2.2", "4.1v", "5.1", "5.2", "7.1", "7.3", "7.4"], load_catalogue(None))
+    plans = runner.plan_measures(job, specs, job.period_list, runner.input_fingerprints(job), None, True)
+
+    def run(order):
+        monkeypatch.setattr(runner, "base_order", order)
+        built = []
+        with open_session(None) as session:
+            sources = {n: load_source(session, job, n) for n in job.sources}
+            ctx = RunContext(job, session, sources, job.period_list)
+            real = ctx.shared_base
+            ctx.shared_base = lambda key, build: real(key, lambda: built.append(key) or build())
+            result = runner.RunResult("r", Path("."), 0)
+            table = runner.compute(ctx, plans, False, "r", job.disclosure.min_count, result)
+        for info in result.measures.values():
+            for v in info["variants"].values():
+                v.pop("seconds"), v.pop("cpu_seconds")
+        return table, result, built
+
+    grouped = runner.base_order
+    got, got_result, got_built = run(grouped)
+    want, want_result, want_built = run(lambda items: list(items))
+    assert len(got) and got["numerator"].sum() > 0
+    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12)
+    assert list(got_result.measures) == list(want_result.measures) == [s.id for s in specs]
+    assert got_result.measures == want_result.measures
+    assert len(got_built) < len(want_built)
+    assert set(got_built) == set(want_built)

@@ -239,9 +239,37 @@ def _is_table(rel) -> bool:
 
 
 def read_frame(ctx: RunContext, query) -> pd.DataFrame:
+    """The (small) result of ``query`` as a DataFrame. DuckDB hands its result over column by
+    column (``fetchdf``); integer and decimal columns come as int64/float64 there, while the
+    rows of other databases bring Python ints and Decimals (``from_records``): the cells read
+    both the same way (counts as floats)."""
     result = ctx.session.execute(query)
     columns = list(result.keys())
+    if ctx.session.is_duckdb:
+        frame = result.cursor.fetchdf()
+        result.close()
+        frame.columns = columns
+        return _as_records_frame(frame)
     return pd.DataFrame.from_records([tuple(r) for r in result.fetchall()], columns=columns)
+
+
+def _as_records_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """DuckDB's column types as ``from_records`` makes them from rows: integers int64 (float64
+    with NaN when a value is NULL), booleans bool (object with None when NULL), dates
+    ``datetime.date`` objects, a column of NULLs only None; decimals stay float64 (not Decimal
+    objects)."""
+    for col in frame.columns:
+        s = frame[col]
+        kind = getattr(s.dtype, "kind", "O")
+        if len(s) and s.isna().all():
+            frame[col] = pd.Series([None] * len(s), index=s.index, dtype=object)
+        elif kind in "iu":
+            frame[col] = s.astype("float64") if s.isna().any() else s.astype("int64")
+        elif kind == "b":
+            frame[col] = s.astype(object).where(s.notna(), None) if s.isna().any() else s.astype(bool)
+        elif kind == "M":
+            frame[col] = pd.Series([None if pd.isna(v) else v.date() for v in s], index=s.index, dtype=object)
+    return frame
 
 
 def _count_exclusions(ctx: RunContext, rel, excl) -> dict[str, dict[str, int]]:

@@ -155,41 +155,67 @@ def plan_measures(job: Job, specs: list[MeasureSpec], periods: list[Period], inp
 
 def compute(ctx: RunContext, plans: list[MeasurePlan], explicit: bool, run_id: str, min_count: int,
             result: RunResult) -> pd.DataFrame:
+    """Evaluate every variant of the plans. The variants run grouped by the base they read
+    (``base_order``), so that the run's few shared bases (``RunContext.shared_base``) are
+    built once instead of once per measure; the rows and the manifest keep the plans' order."""
     job = ctx.job
-    frames = []
     todo = [mp for mp in plans if mp.todo]
-    with log.progress(len(todo)) as bar:
-        for mp in todo:
+    items: list[tuple[int, int, MeasurePlan, Any]] = []
+    for i, mp in enumerate(todo):
+        try:
+            variants = plan_variants(ctx, mp.spec)
+        except CapabilityError as exc:
+            if explicit:
+                raise
+            result.skipped[mp.spec.id] = str(exc)
+            log.info(f"skipped {mp.spec.id}: {exc}")
+            continue
+        items += [(i, j, mp, plan) for j, plan in enumerate(variants)]
+    frames: dict[tuple[int, int], pd.DataFrame] = {}
+    infos: dict[tuple[int, int], tuple[str, str, dict]] = {}
+    with log.progress(len(items)) as bar:
+        for i, j, mp, plan in base_order(items):
             spec = mp.spec
-            bar.advance(f"{spec.id} {spec.name}")
-            try:
-                variants = plan_variants(ctx, spec)
-            except CapabilityError as exc:
-                if explicit:
-                    raise
-                result.skipped[spec.id] = str(exc)
-                log.info(f"skipped {spec.id}: {exc}")
-                continue
+            bar.advance(f"{spec.id} {spec.name} {plan.variant}")
             sub = ctx.with_periods(mp.todo)
-            for plan in variants:
-                t0, c0 = time.perf_counter(), time.process_time()
-                cells = evaluate(sub, spec, plan, mp.options, mp.strata)
-                rows = to_indicator_rows(cells, spec, mp.todo, mp.options, data_as_of=job.data_as_of,
-                                         run_id=run_id, spec_hash=mp.shash, min_count=min_count, bands=ctx.age_bands,
-                                         extra_flags=getattr(cells, "flags", None) or None)
-                frames.append(rows)
-                info = result.measures.setdefault(spec.id, {"variants": {}, "spec_hash": mp.shash,
-                                                            "options": mp.options, "run_id": run_id})
-                info["variants"][plan.variant] = {
-                    "rows": len(rows), "seconds": round(time.perf_counter() - t0, 3),
-                    "cpu_seconds": round(time.process_time() - c0, 3), "exclusions": cells.exclusions,
-                    "notes": cells.notes}
-                log.info(f"computed {spec.id} {plan.variant}", rows=len(rows),
-                         seconds=info["variants"][plan.variant]["seconds"])
+            t0, c0 = time.perf_counter(), time.process_time()
+            cells = evaluate(sub, spec, plan, mp.options, mp.strata)
+            rows = to_indicator_rows(cells, spec, mp.todo, mp.options, data_as_of=job.data_as_of,
+                                     run_id=run_id, spec_hash=mp.shash, min_count=min_count, bands=ctx.age_bands,
+                                     extra_flags=getattr(cells, "flags", None) or None)
+            frames[(i, j)] = rows
+            infos[(i, j)] = (spec.id, plan.variant, {
+                "rows": len(rows), "seconds": round(time.perf_counter() - t0, 3),
+                "cpu_seconds": round(time.process_time() - c0, 3), "exclusions": cells.exclusions,
+                "notes": cells.notes})
+            log.info(f"computed {spec.id} {plan.variant}", rows=len(rows), seconds=infos[(i, j)][2]["seconds"])
     ctx.release_bases()
+    for key in sorted(infos):                 # the manifest in the plans' order
+        mid, variant, info = infos[key]
+        mp = todo[key[0]]
+        entry = result.measures.setdefault(mid, {"variants": {}, "spec_hash": mp.shash, "options": mp.options,
+                                                 "run_id": run_id})
+        entry["variants"][variant] = info
     if not frames:
         return pd.DataFrame()
-    return pd.concat(frames, ignore_index=True)
+    return pd.concat([frames[k] for k in sorted(frames)], ignore_index=True)
+
+
+def base_key(mp: MeasurePlan, plan) -> tuple:
+    """What a variant's (main) base relation depends on, as far as the spec tells before it is
+    evaluated: base, window, the entry's source kinds and the periods."""
+    var = plan.override
+    window = (var.window if var and var.window else None) or mp.spec.window
+    return (mp.spec.shape, mp.spec.base, window, plan.entry, tuple(p.label for p in mp.todo))
+
+
+def base_order(items: list) -> list:
+    """``items`` (measure index, variant index, MeasurePlan, VariantPlan) grouped by ``base_key``:
+    each group at the place of its first variant, in the plans' order within the group."""
+    groups: dict[tuple, list] = {}
+    for item in items:
+        groups.setdefault(base_key(item[2], item[3]), []).append(item)
+    return [item for group in groups.values() for item in group]
 
 
 def run_job(job: Job, *, force: bool = False, wait_seconds: float = 0.0, measures_dir: str | None = None,
