@@ -111,22 +111,11 @@ midas_st = st.tuples(st.sampled_from(["A", "B", "C"]), st.integers(0, 120), st.i
 def test_fast_paths_equal_general_midas(tmp_path_factory, raw):
     """The fast paths (net days without segments, first-period picks in the aggregate) give
     the general paths' case_periods and cases, column for column."""
-    from indikatorer.cases import build_cases, rule_for
-    from indikatorer.engine.session import open_session
-    from indikatorer.job import load_job
-    from indikatorer.sources import load_source
-
     root = tmp_path_factory.mktemp("fastm")
     rows = [midas_row(p, (BASE + dt.timedelta(days=s)).isoformat(), (BASE + dt.timedelta(days=s + n)).isoformat(), g,
                       diag=d, sex=sx, born=b, region=reg) for p, s, n, g, d, sx, b, reg in raw]
     write_midas(root, rows)
-    job = load_job(write_job(root, {"fk": {"kind": "midas", "path": "midas/"}}, data_as_of=AS_OF.isoformat()))
-    with open_session() as session:
-        rule = rule_for(load_source(session, job, "fk"))
-        fast = build_cases(session, rule, job.data_as_of, prefix="f_")
-        slow = build_cases(session, rule, job.data_as_of, prefix="s_", fast=False)
-        assert _all_rows(session, fast.cases) == _all_rows(session, slow.cases)
-        assert _all_rows(session, fast.periods) == _all_rows(session, slow.periods)
+    _assert_fast_equals_general(root, "midas", "midas/", periods_too=True)
 
 
 intyg_st = st.tuples(st.sampled_from(["A", "B"]), st.sampled_from(["VG1", "VG2"]), st.integers(0, 120),
@@ -137,10 +126,6 @@ intyg_st = st.tuples(st.sampled_from(["A", "B"]), st.sampled_from(["VG1", "VG2"]
 @given(st.lists(intyg_st, min_size=1, max_size=12))
 def test_fast_paths_equal_general_intygsstatistik(tmp_path_factory, raw):
     from helpers import intyg_row, write_intygsstatistik
-    from indikatorer.cases import build_cases, rule_for
-    from indikatorer.engine.session import open_session
-    from indikatorer.job import load_job
-    from indikatorer.sources import load_source
 
     root = tmp_path_factory.mktemp("fasti")
     intyg = [intyg_row(f"i{k}", p, (BASE + dt.timedelta(days=sig)).isoformat(), vg=vg, diag=d, age=20 + sig)
@@ -152,9 +137,21 @@ def test_fast_paths_equal_general_intygsstatistik(tmp_path_factory, raw):
                   (BASE + dt.timedelta(days=s + n + 10)).isoformat()] for k, (p, vg, s, n, g, sig, d) in enumerate(raw)
                  if k % 3 == 0]
     write_intygsstatistik(root, intyg, perioder)
-    job = load_job(write_job(root, {"is": {"kind": "intygsstatistik", "path": "intyg/"}}, data_as_of=AS_OF.isoformat()))
+    _assert_fast_equals_general(root, "intygsstatistik", "intyg/")
+
+
+def _assert_fast_equals_general(root, kind, path, periods_too=False):
+    """The case builder's fast and general paths give the same cases (and case_periods)."""
+    from indikatorer.cases import build_cases, rule_for
+    from indikatorer.engine.session import open_session
+    from indikatorer.job import load_job
+    from indikatorer.sources import load_source
+
+    job = load_job(write_job(root, {"src": {"kind": kind, "path": path}}, data_as_of=AS_OF.isoformat()))
     with open_session() as session:
-        rule = rule_for(load_source(session, job, "is"))
+        rule = rule_for(load_source(session, job, "src"))
         fast = build_cases(session, rule, job.data_as_of, prefix="f_")
         slow = build_cases(session, rule, job.data_as_of, prefix="s_", fast=False)
         assert _all_rows(session, fast.cases) == _all_rows(session, slow.cases)
+        if periods_too:
+            assert _all_rows(session, fast.periods) == _all_rows(session, slow.periods)
