@@ -96,7 +96,7 @@ def shared_base_relation(name: str, ctx, source, window: str | None, options: Ma
            json.dumps(used, sort_keys=True, default=str))
 
     def build():
-        table = ctx.session.materialize(ctx.session.new_name(f"base_{_safe(name)}"), select)
+        table = ctx.session.materialize(ctx.session.new_name(f"base_{name}"), select)
         return sa.table(table.name, *[sa.column(c.key, c.type) for c in select.selected_columns])
     return ctx.shared_base(key, build).alias(alias)
 
@@ -107,10 +107,6 @@ def present_periods(name: str, ctx, source, window: str | None, options: Mapping
     if name not in PRESENCE:
         return None
     return {r[0] for r in ctx.session.execute(PRESENCE[name](ctx, source, window, options)).fetchall()}
-
-
-def _safe(name: str) -> str:
-    return "".join(ch if ch.isalnum() else "_" for ch in name.lower())
 
 
 def _period_cols(p):

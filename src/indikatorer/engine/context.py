@@ -22,7 +22,7 @@ from ..cases import CaseTables, build_cases, rule_for
 from ..job import Job
 from ..periods import Period
 from ..sources import LoadedSource
-from .session import Session
+from .session import Session, safe_identifier
 
 
 @dataclass
@@ -62,7 +62,7 @@ class RunContext:
     def cases(self, source: LoadedSource, max_gap: int = 5) -> CaseTables:
         key = (source.name, max_gap)
         if key not in self._cases:
-            prefix = f"{_safe(source.name)}_g{max_gap}_"
+            prefix = f"{safe_identifier(source.name)}_g{max_gap}_"
             self._cases[key] = build_cases(self.session, rule_for(source, max_gap), self.job.data_as_of,
                                            self.age_bands, prefix=prefix)
         return self._cases[key]
@@ -99,7 +99,3 @@ class RunContext:
 
 
 SHARED_BASES = 2
-
-
-def _safe(name: str) -> str:
-    return "".join(ch if ch.isalnum() else "_" for ch in name.lower())

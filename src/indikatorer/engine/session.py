@@ -15,6 +15,11 @@ from sqlalchemy.schema import CreateTableAs
 from ..errors import JobError, SourceError
 
 
+def safe_identifier(name: str) -> str:
+    """``name`` lower-cased with every character but letters and digits replaced by ``_``."""
+    return "".join(ch if ch.isalnum() else "_" for ch in name.lower())
+
+
 class Session:
     def __init__(self, engine: sa.Engine, conn: sa.Connection, work_dir: Path):
         self.engine = engine
@@ -31,8 +36,9 @@ class Session:
         return self.dialect == "duckdb"
 
     def new_name(self, prefix: str) -> str:
+        """A fresh temporary-table name: ``prefix`` made a safe identifier, and a number."""
         self._n += 1
-        return f"{prefix}_{self._n}"
+        return f"{safe_identifier(prefix)}_{self._n}"
 
     def materialize(self, name: str, select: sa.Select | sa.CompoundSelect) -> sa.TableClause:
         """CREATE TEMPORARY TABLE name AS select; returns a table clause with its columns."""
