@@ -96,8 +96,7 @@ def shared_base_relation(name: str, ctx, source, window: str | None, options: Ma
            json.dumps(used, sort_keys=True, default=str))
 
     def build():
-        table = ctx.session.materialize(ctx.session.new_name(f"base_{name}"), select)
-        return sa.table(table.name, *[sa.column(c.key, c.type) for c in select.selected_columns])
+        return ctx.session.materialize(ctx.session.new_name(f"base_{name}"), select)
     return ctx.shared_base(key, build).alias(alias)
 
 

@@ -59,8 +59,7 @@ def _type_list(options) -> tuple[str, ...] | None:
 
 
 def _materialise(ctx, prefix: str, select: sa.Select) -> sa.TableClause:
-    t = ctx.session.materialize(ctx.session.new_name(prefix), select)
-    return sa.table(t.name, *[sa.column(c.key, c.type) for c in select.selected_columns])
+    return ctx.session.materialize(ctx.session.new_name(prefix), select)
 
 
 _PAS_COLUMNS = ("kontakt_id", "person_id", "lan_kod", "hdia", "vardniva", "vardenhet_id", "vardgivare_id",

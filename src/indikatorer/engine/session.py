@@ -47,7 +47,7 @@ class Session:
             # autovacuum never sees temporary tables: without statistics the planner picks
             # nested loops over the joins of the case builder
             self.conn.exec_driver_sql(f'ANALYZE "{name}"')
-        return sa.table(name, *[sa.column(c.key) for c in select.selected_columns])
+        return sa.table(name, *[sa.column(c.key, c.type) for c in select.selected_columns])
 
     def define_view(self, name: str, select: sa.Select) -> sa.TableClause:
         """CREATE TEMPORARY VIEW name AS select: computed where it is read (no copy)."""
