@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+import threading
+
+_write = threading.Lock()   # a line is written whole, whichever thread logs it
 
 
 def _tty() -> bool:
@@ -22,11 +25,14 @@ def warn(message: str, **fields) -> None:
 def emit(level: str, message: str, **fields) -> None:
     if _tty():
         extra = " ".join(f"{k}={v}" for k, v in fields.items())
-        print(f"{message}{(' ' + extra) if extra else ''}", file=sys.stderr)
+        line = f"{message}{(' ' + extra) if extra else ''}"
     else:
         rec = {"ts": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "level": level, "msg": message}
         rec.update(fields)
-        print(json.dumps(rec, ensure_ascii=False, default=str), file=sys.stderr)
+        line = json.dumps(rec, ensure_ascii=False, default=str)
+    with _write:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
 
 
 class _NoProgress:

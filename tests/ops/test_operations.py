@@ -185,3 +185,43 @@ def test_output_permissions_do_not_widen_the_inputs(tmp_path):
     assert _cli("run", "--no-report", str(_job(tmp_path))).returncode == 0
     files = [p for p in (tmp_path / "output" / "current").resolve().rglob("*") if p.is_file()]
     assert files and all(stat.S_IMODE(p.stat().st_mode) & 0o077 == 0 for p in files)
+
+
+def test_finishing_thread_keeps_the_table_and_raises_its_errors(tmp_path, monkeypatch):
+    """The variants' pandas finishing runs in a second thread while the next variant is
+    evaluated: the table must not depend on which finishes first, and an error there stops the
+    run with nothing published."""
+    import random
+
+    from indikatorer.engine import runner
+    from indikatorer.engine.runner import run_job
+    from indikatorer.job import load_job
+    from indikatorer.output.table import read_indicators
+    _data(tmp_path)
+    job = load_job(_job(tmp_path, periods=["2020Q1"]))
+    run_job(job, report=False)
+    plain = read_indicators(job.output_dir).drop(columns=["run_id"])
+    real = runner.to_indicator_rows
+    rnd = random.Random(7)
+
+    def slow(*a, **k):                      # finishing slower than the next evaluation, at random
+        time.sleep(rnd.choice([0.0, 0.05, 0.2]))
+        return real(*a, **k)
+    monkeypatch.setattr(runner, "to_indicator_rows", slow)
+    res = run_job(job, report=False, force=True)
+    again = read_indicators(job.output_dir).drop(columns=["run_id"])
+    assert len(again) == len(plain) > 0
+    assert again.equals(plain)
+    assert list(res.measures) == ["7.1", "7.4", "1.1"]          # the manifest in the job's order
+    before = _snapshot(tmp_path / "output")
+    calls = []
+
+    def fail_second(*a, **k):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("finishing failed")
+        return real(*a, **k)
+    monkeypatch.setattr(runner, "to_indicator_rows", fail_second)
+    with pytest.raises(RuntimeError, match="finishing failed"):
+        run_job(job, report=False, force=True)
+    assert _snapshot(tmp_path / "output") == before              # nothing published

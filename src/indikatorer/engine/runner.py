@@ -12,8 +12,10 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -173,22 +175,42 @@ def compute(ctx: RunContext, plans: list[MeasurePlan], explicit: bool, run_id: s
         items += [(i, j, mp, plan) for j, plan in enumerate(variants)]
     frames: dict[tuple[int, int], pd.DataFrame] = {}
     infos: dict[tuple[int, int], tuple[str, str, dict]] = {}
-    with log.progress(len(items)) as bar:
-        for i, j, mp, plan in base_order(items):
-            spec = mp.spec
-            bar.advance(f"{spec.id} {spec.name} {plan.variant}")
-            sub = ctx.with_periods(mp.todo)
-            t0, c0 = time.perf_counter(), time.process_time()
-            cells = evaluate(sub, spec, plan, mp.options, mp.strata)
-            rows = to_indicator_rows(cells, spec, mp.todo, mp.options, data_as_of=job.data_as_of,
-                                     run_id=run_id, spec_hash=mp.shash, min_count=min_count, bands=ctx.age_bands,
-                                     extra_flags=getattr(cells, "flags", None) or None)
-            frames[(i, j)] = rows
-            infos[(i, j)] = (spec.id, plan.variant, {
-                "rows": len(rows), "seconds": round(time.perf_counter() - t0, 3),
-                "cpu_seconds": round(time.process_time() - c0, 3), "exclusions": cells.exclusions,
-                "notes": cells.notes})
-            log.info(f"computed {spec.id} {plan.variant}", rows=len(rows), seconds=infos[(i, j)][2]["seconds"])
+
+    def finish(key, spec, plan, mp, cells, seconds, cpu):
+        """The pandas part of a variant (complete cube, statistics, disclosure); it runs in a
+        second thread while the next variant's queries run in the database (they release the GIL)."""
+        t0, c0 = time.perf_counter(), time.thread_time()
+        rows = to_indicator_rows(cells, spec, mp.todo, mp.options, data_as_of=job.data_as_of,
+                                 run_id=run_id, spec_hash=mp.shash, min_count=min_count, bands=ctx.age_bands,
+                                 extra_flags=getattr(cells, "flags", None) or None)
+        frames[key] = rows
+        infos[key] = (spec.id, plan.variant, {
+            "rows": len(rows), "seconds": round(seconds + time.perf_counter() - t0, 3),
+            "cpu_seconds": round(cpu + time.thread_time() - c0, 3), "exclusions": cells.exclusions,
+            "notes": cells.notes})
+        log.info(f"computed {spec.id} {plan.variant}", rows=len(rows), seconds=infos[key][2]["seconds"])
+
+    with log.progress(len(items)) as bar, ThreadPoolExecutor(1, thread_name_prefix="finish") as pool:
+        pending = None
+        try:
+            for i, j, mp, plan in base_order(items):
+                spec = mp.spec
+                bar.advance(f"{spec.id} {spec.name} {plan.variant}")
+                sub = ctx.with_periods(mp.todo)
+                t0, c0 = time.perf_counter(), time.process_time()
+                cells = evaluate(sub, spec, plan, mp.options, mp.strata)
+                # the process's CPU (the database's threads too; the previous variant's finishing
+                # thread, when it overlaps) while evaluating, plus the finishing thread's own CPU
+                seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+                if pending is not None:
+                    pending.result()              # in order; an error stops the run here
+                pending = pool.submit(finish, (i, j), spec, plan, mp, cells, seconds, cpu)
+            if pending is not None:
+                pending.result()
+        except BaseException:
+            if pending is not None:
+                pending.cancel()
+            raise
     ctx.release_bases()
     for key in sorted(infos):                 # the manifest in the plans' order
         mid, variant, info = infos[key]
@@ -246,6 +268,7 @@ def run_job(job: Job, *, force: bool = False, wait_seconds: float = 0.0, measure
             log.info("nothing changed since the published run; no new version")
             return result
         staging = begin_version(out, run_id)
+        _warm_imports()
         if report and _report_wanted():                 # warm the chart renderers while the measures run
             from ..report.svg import prestart_for
             prestart_for(sum(1 + len(mp.spec.variants) for mp in plans))
@@ -290,6 +313,18 @@ def run_job(job: Job, *, force: bool = False, wait_seconds: float = 0.0, measure
             result.report = write_report_logged(out)
     result.manifest = out / "manifest.json"
     return result
+
+
+def _warm_imports() -> None:
+    """Import Great Expectations (about 2 s) in a background thread while the sources are read:
+    that work runs in the database, which releases the GIL. The data-quality gate imports it
+    again when it needs it (a no-op by then, or the same error if it cannot be imported)."""
+    def work():
+        try:
+            from ..quality import gxengine  # noqa: F401
+        except Exception:  # noqa: BLE001 - raised again where it is used
+            pass
+    threading.Thread(target=work, name="warm-imports", daemon=True).start()
 
 
 def _report_wanted() -> bool:
