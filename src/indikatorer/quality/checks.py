@@ -71,12 +71,13 @@ class SuiteRun:
 def run_suite_on_table(conn: sa.Connection, suite: SuiteFile, table_name: str, *, target: str,
                        params: dict[str, Any], tables: dict[str, str], identifiers: set[str],
                        rows: int | None, source: str | None = None, id_suffix: bool = True,
-                       not_null: frozenset = frozenset()) -> SuiteRun:
+                       not_null: frozenset = frozenset(), unique: frozenset = frozenset()) -> SuiteRun:
     """Validate ``suite`` on the session table ``table_name`` with GX (imported here).
 
     ``identifiers``: columns whose values are never kept; with ``id_suffix`` also every
     ``*_id`` column (source tables; the indicator table's ids name measures and units).
-    ``not_null``: columns the reader proved never NULL (their NULL counts are not re-scanned)."""
+    ``not_null``: columns the reader proved never NULL (their NULL counts are not re-scanned);
+    ``unique``: columns the reader proved to repeat no value (their duplicates are not counted)."""
     from . import gxengine
 
     t0 = time.perf_counter()
@@ -102,7 +103,7 @@ def run_suite_on_table(conn: sa.Connection, suite: SuiteFile, table_name: str, *
         if not exps:
             continue
         gx_suite = gxengine.suite_from_json({"name": suite.name, "expectations": exps})
-        outcome = gxengine.run_suite(conn, table_name, gx_suite, formats[group], params, not_null)
+        outcome = gxengine.run_suite(conn, table_name, gx_suite, formats[group], params, not_null, unique)
         for r in outcome.results:
             check = (r.expectation_config.meta or {}).get("check")
             exp = metas[check]

@@ -79,7 +79,8 @@ class QualityGate:
                 run = run_suite_on_table(session.conn, suite, loaded.relation.name, target=f"{name}.{tname}",
                                          params=self.params, tables=tables, identifiers=identifiers,
                                          rows=loaded.rows, source=name,
-                                         not_null=getattr(loaded, "not_null", frozenset()))
+                                         not_null=getattr(loaded, "not_null", frozenset()),
+                                         unique=getattr(loaded, "unique", frozenset()))
                 self.suites.append(run)
                 failed = [r for r in run.results if r.failed]
                 log.info(f"checked {name}.{tname}", checks=len(run.results), failed=len(failed),

@@ -39,7 +39,8 @@ GX's own; no GX module is patched) closes those gaps:
   each such query of a check that passed scans the whole table for nothing —, and a
   single-column uniqueness check (``… WHERE k IS NOT NULL GROUP BY k HAVING COUNT(*) > 1``)
   is answered by ``count(k) - count(DISTINCT k)`` when no value repeats (on DuckDB first by
-  ``count(DISTINCT hash(k))``: distinct hashes prove distinct values, and cost less), and the
+  ``count(DISTINCT hash(k))``: distinct hashes prove distinct values, and cost less), or
+  without a query for a key the reader proved unique (``unique``), and the
   NULL count of a column the reader proved never NULL (``not_null``) is 0 without a scan; a
   regex check counts over the column's distinct values; and a check of rows matching ``W`` and
   a check of their share share one count of ``W``.
@@ -122,9 +123,10 @@ class _SessionCatalog:
 class RunConnectionEngine(SqlAlchemyExecutionEngine):
     """GX's SQLAlchemy execution engine bound to one open connection (the run's session)."""
 
-    def __init__(self, conn: sa.Connection, not_null: frozenset = frozenset()):
+    def __init__(self, conn: sa.Connection, not_null: frozenset = frozenset(), unique: frozenset = frozenset()):
         self._run_conn = conn
         self._not_null = frozenset(not_null)
+        self._unique = frozenset(unique)
         self._deferred: set = set()
         guard = sa.engine.Engine(sa.pool.NullPool(_refuse_connection), conn.dialect, conn.engine.url)
         super().__init__(engine=guard, create_temp_table=False)
@@ -278,7 +280,10 @@ class RunConnectionEngine(SqlAlchemyExecutionEngine):
         """The row count of a uniqueness check (``SELECT COUNT(*) … FROM {batch} WHERE k IS NOT
         NULL GROUP BY k HAVING COUNT(*) > 1``: the values that occur more than once) is 0 when
         ``count(k) = count(DISTINCT k)``, which one aggregate answers faster than the grouped
-        query. Only that case is answered here; with duplicates GX runs the suite's query."""
+        query. Only that case is answered here; with duplicates GX runs the suite's query. A key
+        the reader proved unique (``unique``: its raw values strictly ascend, see
+        ``sources.files.ascending_without_repeats``, and normalising changed none) is 0 without
+        a query."""
         out = {}
         for m in metrics_to_resolve:
             if m.metric_name != "unexpected_rows_query.row_count":
@@ -288,6 +293,9 @@ class RunConnectionEngine(SqlAlchemyExecutionEngine):
                 continue
             key = match.group(1)
             domain = dict(m.metric_domain_kwargs or {})
+            if key in self._unique and not {k for k, v in domain.items() if v is not None} - {"batch_id"}:
+                out[m.id] = 0                 # the reader proved it (``unique``): no value repeats
+                continue
             batch, _, _ = self.get_compute_domain(domain, domain_type=MetricDomainTypes.TABLE)
             queries = [f"SELECT count({key}) - count(DISTINCT {key}) AS repeated FROM {{batch}}"]
             if self._run_conn.dialect.name == "duckdb":
@@ -394,10 +402,12 @@ def context():
     return ctx
 
 
-def validator(conn: sa.Connection, table_name: str, not_null: frozenset = frozenset()) -> Validator:
+def validator(conn: sa.Connection, table_name: str, not_null: frozenset = frozenset(),
+              unique: frozenset = frozenset()) -> Validator:
     """A GX Validator over one table of the run's session (``not_null``: columns proved never
-    NULL in it, see ``RunConnectionEngine._known_not_null``)."""
-    engine = RunConnectionEngine(conn, not_null)
+    NULL in it, see ``RunConnectionEngine._known_not_null``; ``unique``: columns proved to
+    repeat no value, see ``RunConnectionEngine._no_duplicates``)."""
+    engine = RunConnectionEngine(conn, not_null, unique)
     data = SqlAlchemyBatchData(execution_engine=engine, table_name=table_name)
     definition = LegacyBatchDefinition(datasource_name="run", data_connector_name="session",
                                        data_asset_name=table_name, batch_identifiers=IDDict({}))
@@ -406,10 +416,11 @@ def validator(conn: sa.Connection, table_name: str, not_null: frozenset = frozen
 
 
 def run_suite(conn: sa.Connection, table_name: str, suite: gx.ExpectationSuite, result_format: Any,
-              parameters: dict[str, Any] | None = None, not_null: frozenset = frozenset()):
+              parameters: dict[str, Any] | None = None, not_null: frozenset = frozenset(),
+              unique: frozenset = frozenset()):
     """Validate ``suite`` on ``table_name``; returns GX's ExpectationSuiteValidationResult."""
     try:
-        return validator(conn, table_name, not_null).validate(expectation_suite=suite, result_format=result_format,
+        return validator(conn, table_name, not_null, unique).validate(expectation_suite=suite, result_format=result_format,
                                                     suite_parameters=parameters or {}, catch_exceptions=True)
     finally:
         finish_pending_result(conn)

@@ -126,5 +126,52 @@ def open_raw(session: Session, path: Path, table: str, dialect: CsvDialect) -> R
     columns = {r[0]: str(r[1]) for r in described if r[0] != "_row"}
     raw = RawFile(path, view, columns, fingerprint(path), notes)
     raw.parquet = source_sql.startswith("read_parquet")  # type: ignore[attr-defined]
+    raw.dictionary_columns = _dictionary_columns(session, pattern) if raw.parquet else frozenset()  # type: ignore[attr-defined]
     raw.decimal_comma = decimal_comma  # type: ignore[attr-defined]
     return raw
+
+
+def _dictionary_columns(session: Session, pattern: str) -> frozenset:
+    """The Parquet columns whose every column chunk is dictionary-encoded (from the footers).
+    DuckDB evaluates a function of such a column once per dictionary entry, so the reader
+    keeps the plain trimming expression there (``reader.clean_text``); only a performance
+    choice, the values are the same either way."""
+    try:
+        rows = session.conn.exec_driver_sql(
+            f"SELECT path_in_schema, bool_and(encodings LIKE '%DICTIONARY%') FROM parquet_metadata("
+            f"{sql_literal(pattern)}) GROUP BY path_in_schema").fetchall()
+    except Exception:  # noqa: BLE001 - no metadata: treat every column as plain
+        return frozenset()
+    return frozenset(str(name) for name, dictionary in rows if dictionary)
+
+
+def ascending_without_repeats(path: Path, column: str) -> bool:
+    """True when the non-NULL values of the text ``column`` of the Parquet file (or the folder's
+    files) provably never repeat: within every row group they strictly increase, and the row
+    groups' value ranges do not overlap. A cheap exact proof of uniqueness for a key written in
+    order (one pass over the column, no hash table); False (nothing proved) otherwise, as soon
+    as a row group is out of order."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+        files = sorted(path.glob("*.parquet")) if path.is_dir() else [path]
+        ranges = []
+        for f in files:
+            pf = pq.ParquetFile(f)
+            if pf.schema_arrow.names.count(column) != 1:
+                return False
+            if not pa.types.is_string(pf.schema_arrow.field(column).type) and \
+                    not pa.types.is_large_string(pf.schema_arrow.field(column).type):
+                return False
+            for i in range(pf.num_row_groups):
+                values = pc.drop_null(pf.read_row_group(i, columns=[column]).column(0).combine_chunks())
+                if len(values) == 0:
+                    continue
+                if len(values) > 1 and not pc.all(pc.less(values[:-1], values[1:])).as_py():
+                    return False
+                ranges.append((values[0].as_py(), values[-1].as_py()))
+        ranges.sort()
+        return all(a[1] < b[0] for a, b in zip(ranges, ranges[1:]))
+    except Exception:  # noqa: BLE001 - unreadable for pyarrow: nothing proved, GX counts
+        return False

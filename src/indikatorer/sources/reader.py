@@ -16,9 +16,9 @@ from ..errors import JobError, SourceError, where
 from ..job import Job
 from ..spec.layouts import Layout, TableSpec, load_layout
 from .codemaps import map_expression
-from .files import find_table_file, open_raw
+from .files import ascending_without_repeats, find_table_file, open_raw
 from .pseudonym import Pseudonymiser, looks_like_personnummer, read_key
-from ..compile.dialects import parse_value
+from ..compile.dialects import clean_text as _plain_clean_text, parse_value
 from ..spec.layouts import load_code_maps
 
 _TYPE_WORD = {"date": "a date (YYYY-MM-DD or YYYYMMDD)", "int": "a whole number", "float": "a number",
@@ -36,6 +36,9 @@ class LoadedTable:
     # columns the reader proved never NULL in ``relation`` (required values present and parsed;
     # see ``_check_values``): the data-quality gate need not count their NULLs again
     not_null: frozenset = frozenset()
+    # columns the reader proved to hold no value twice (``_proved_unique``): the gate's
+    # uniqueness check need not count their duplicates
+    unique: frozenset = frozenset()
 
 
 @dataclass
@@ -80,7 +83,9 @@ def load_source(session: Session, job: Job, name: str) -> LoadedSource:
             raw_types, origin, fp = raw.columns, str(path), raw.fingerprint
             decimal_comma = getattr(raw, "decimal_comma", False)
             as_view = getattr(raw, "parquet", False)
+            dictionary = getattr(raw, "dictionary_columns", frozenset())
         else:
+            dictionary = frozenset()
             as_view = False
             try:
                 raw_rel, raw_types, origin = _sql_raw(session, physical, tname, tspec)
@@ -91,7 +96,8 @@ def load_source(session: Session, job: Job, name: str) -> LoadedSource:
                 raise
             fp, decimal_comma = f"table:{physical}", False
         table = _normalise(session, loaded, tname, tspec, raw_rel, raw_types, renames, origin, decimal_comma,
-                           pseudo=pseudo, data_as_of=job.data_as_of, as_view=as_view)
+                           pseudo=pseudo, data_as_of=job.data_as_of, as_view=as_view, dictionary=dictionary,
+                           parquet=path if as_view else None)
         table.fingerprint = fp
         loaded.tables[tname] = table
     if pseudo is not None:
@@ -120,7 +126,8 @@ def _sql_raw(session: Session, physical: str, tname: str, tspec: TableSpec):
 def _normalise(session: Session, loaded: LoadedSource, tname: str, tspec: TableSpec, raw_rel,
                raw_types: dict[str, str], renames: dict[str, str], origin: str,
                decimal_comma: bool, pseudo: Pseudonymiser | None = None,
-               data_as_of=None, as_view: bool = False) -> LoadedTable:
+               data_as_of=None, as_view: bool = False, dictionary: frozenset = frozenset(),
+               parquet: Path | None = None) -> LoadedTable:
     by_lower = {c.lower(): c for c in raw_types}
     used: set[str] = set()
     exprs, raw_of = [], {}
@@ -142,7 +149,10 @@ def _normalise(session: Session, loaded: LoadedSource, tname: str, tspec: TableS
             continue
         used.add(actual)
         src = raw_rel.c[actual]
-        value = parse_value(src, cspec.type, raw_types[actual], session.dialect, decimal_comma)
+        if cspec.type == "string":
+            value = clean_text(src, raw_types[actual], session.dialect, actual not in dictionary)
+        else:
+            value = parse_value(src, cspec.type, raw_types[actual], session.dialect, decimal_comma)
         if cspec.map:
             value = map_expression(value, cspec.map)
         raw_of[col] = (src, value, actual, cspec)
@@ -159,7 +169,12 @@ def _normalise(session: Session, loaded: LoadedSource, tname: str, tspec: TableS
     if extra:
         loaded.notes.append(f"{Path(origin).name}: table `{tname}`: ignored unknown column(s) "
                             + ", ".join(f"`{c}`" for c in extra))
-    not_null = _check_values(session, raw_rel, raw_of, tname, origin, raw_types)
+    key = _key_in_place(tspec, raw_of, raw_types, session.dialect, pseudo) if parquet is not None and not joins else None
+    not_null = _check_values(session, raw_rel, raw_of, tname, origin, raw_types, dictionary, unchanged=key)
+    unique = frozenset()
+    if key is not None and _UNCHANGED in not_null and ascending_without_repeats(parquet, raw_of[key][2]):
+        unique = frozenset({key})
+    not_null.discard(_UNCHANGED)
     if pseudo is not None:          # the pseudonym comes from an outer join: not proved here
         not_null -= {c for c, (_, _, _, cs) in raw_of.items() if cs.identifier == "person"}
     name = f"src_{loaded.name}_{tname}".lower()
@@ -181,11 +196,28 @@ def _normalise(session: Session, loaded: LoadedSource, tname: str, tspec: TableS
     if rows == 0:
         loaded.notes.append(f"{Path(origin).name}: table `{tname}` has no rows")
     return LoadedTable(tname, rel, origin, rows or 0, "", {c: s.type for c, s in tspec.columns.items()},
-                       frozenset(not_null) if rows else frozenset())
+                       frozenset(not_null) if rows else frozenset(), unique)
+
+
+_UNCHANGED = object()          # in ``_check_values``' answer: the ``unchanged`` column is its raw text
+
+
+def _key_in_place(tspec: TableSpec, raw_of: dict, raw_types: dict[str, str], dialect: str, pseudo) -> str | None:
+    """The table's one-column key when its normalised value is its raw text (a text column
+    without code map, not pseudonymised): then the raw file's values can prove it unique."""
+    if len(tspec.key) != 1 or tspec.key[0] not in raw_of:
+        return None
+    col = tspec.key[0]
+    _, _, actual, cspec = raw_of[col]
+    if (cspec.type != "string" or cspec.map or (pseudo is not None and cspec.identifier == "person")
+            or str(raw_types.get(actual, "")).strip().upper() not in _TEXT_TYPES or dialect != "duckdb"):
+        return None
+    return col
 
 
 def _check_values(session: Session, raw_rel, raw_of: dict, tname: str, origin: str,
-                  raw_types: dict[str, str] | None = None) -> set[str]:
+                  raw_types: dict[str, str] | None = None, dictionary: frozenset = frozenset(),
+                  unchanged: str | None = None) -> set:
     """One aggregate over the raw table: unparseable values and nulls in required columns.
 
     Returns the columns proved never NULL in the normalised table when no error is raised:
@@ -196,7 +228,11 @@ def _check_values(session: Session, raw_rel, raw_of: dict, tname: str, origin: s
     Where the raw column is a date, number or boolean (a typed Parquet or database column),
     ``trim(CAST(x AS VARCHAR))`` is never empty for a present value (such values print with at
     least one character that is not blank), so "missing" is ``x IS NULL``, read without
-    formatting every value."""
+    formatting every value.
+
+    ``unchanged``: a text column also counted where its normalised value differs from its raw
+    text (trimmed; blank as NULL); when none does, the answer also holds ``_UNCHANGED`` (then
+    the normalised column repeats a value only where the raw one does)."""
     aggs, checks = [], []
     proved = set()
     raw_types = raw_types or {}
@@ -205,7 +241,7 @@ def _check_values(session: Session, raw_rel, raw_of: dict, tname: str, origin: s
             missing = src.is_(None)
             present = src.is_not(None)
         else:
-            raw_text = sa.func.nullif(sa.func.trim(sa.cast(src, sa.String)), "")
+            raw_text = clean_text(src, raw_types.get(actual), session.dialect, actual not in dictionary)
             missing, present = raw_text.is_(None), raw_text.is_not(None)
         if cspec.type != "string":
             bad = sa.and_(present, value.is_(None))
@@ -214,6 +250,10 @@ def _check_values(session: Session, raw_rel, raw_of: dict, tname: str, origin: s
             checks.append((col, actual, cspec, "null", missing))
             if cspec.type != "string" or not cspec.map or _map_keeps_values(cspec.map):
                 proved.add(col)
+    if unchanged is not None:
+        src, value = raw_of[unchanged][0], raw_of[unchanged][1]
+        checks.append((unchanged, raw_of[unchanged][2], raw_of[unchanged][3], "changed",
+                       value.is_distinct_from(sa.cast(src, sa.String))))
     if not checks:
         return proved
     for i, (_, _, _, _, cond) in enumerate(checks):
@@ -222,6 +262,10 @@ def _check_values(session: Session, raw_rel, raw_of: dict, tname: str, origin: s
     result = session.execute(sa.select(*aggs).select_from(raw_rel)).one()
     for i, (col, actual, cspec, what, _) in enumerate(checks):
         n, row = result[2 * i], result[2 * i + 1]
+        if what == "changed":
+            if not n:
+                proved.add(_UNCHANGED)
+            continue
         if not n:
             continue
         loc = where(file=origin, table=tname, column=actual, row=row)
@@ -243,6 +287,29 @@ _NEVER_BLANK = re.compile(r"(DATE|TIMESTAMP(TZ|_S|_MS|_NS| WITH(OUT)? TIME ZONE)
 def _never_blank(raw_type: str | None) -> bool:
     """A present value of this raw SQL type never prints as blank text."""
     return raw_type is not None and bool(_NEVER_BLANK.fullmatch(raw_type.strip()))
+
+
+_TEXT_TYPES = ("VARCHAR", "TEXT", "STRING")
+
+
+def clean_text(src, raw_type: str | None, dialect: str, guarded: bool = True):
+    """``nullif(trim(CAST(src AS VARCHAR)), '')`` (``compile.dialects.clean_text``: trimmed text,
+    blank as NULL). On DuckDB, for a VARCHAR column, the same value computed without trimming
+    the values that trimming cannot change: DuckDB's ``trim`` removes only Unicode space
+    separators (Zs: in ASCII only the space), and a value that starts with a printable ASCII
+    character other than the space (``'!' <= x <= '~'`` bytewise, which also rules out the
+    empty text), does not end with a space and is pure ASCII (as many characters as bytes) has
+    none at either end. Trimming is the main cost of scanning an identifier column (a value
+    per row, no dictionary); the test costs a third of it. Not ``guarded``: the plain expression
+    (a dictionary-encoded Parquet column, where DuckDB trims each dictionary entry once)."""
+    plain = _plain_clean_text(src)
+    if not guarded or dialect != "duckdb" or str(raw_type or "").strip().upper() not in _TEXT_TYPES:
+        return plain
+    x = sa.cast(src, sa.String)
+    may_change = sa.or_(x < sa.literal("!", sa.String), x > sa.literal("~", sa.String),
+                        sa.func.ends_with(x, sa.literal(" ", sa.String)),
+                        sa.func.length(x) != sa.func.strlen(x))
+    return sa.case((may_change, plain), else_=x)
 
 
 def _map_keeps_values(map_name: str) -> bool:
