@@ -93,3 +93,62 @@ def test_a_report_rerun_renders_no_chart(small_output, monkeypatch):
     monkeypatch.setattr(svg, "_take", lambda n: pytest.fail("worker started"))
     assert page(write_report(small_output)) == first
     assert len(list(cache.glob("*.svg"))) == n
+
+
+def _dejavu_installed() -> bool:
+    from pathlib import Path
+    dirs = [Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts",
+            Path.home() / ".local/share/fonts"]
+    return any(next(d.rglob("DejaVuSans.ttf"), None) for d in dirs if d.is_dir())
+
+
+def _text_chart(rng, font: str = "DejaVu Sans, Liberation Sans, Arial, sans-serif") -> dict:
+    """A chart whose layout depends on the width of every text: labels of random characters of
+    ``MEASURE_CHARS`` (kerned pairs among them), a bold title, a legend, Swedish numbers."""
+    chars = [chr(c) for c in sorted(svg.MEASURE_CHARS)]
+    words = ["AV", "To", "Ty", "Västra Götaland", "Örebro", "W.A.", "LT", "yr", "–", "1 234,5"]
+
+    def label():
+        n = int(rng.integers(1, 18))
+        return (rng.choice(words) + "".join(rng.choice(chars, n))).strip() or "x"
+    rows = [{"region": f"{i} {label()}", "v": float(rng.normal(0, 10 ** int(rng.integers(0, 6)))),
+             "g": label()[:8]} for i in range(int(rng.integers(3, 12)))]
+    return {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "data": {"values": rows},
+            "config": {"font": font, "axis": {"labelOverlap": False}, "legend": {"labelLimit": 0}},
+            "title": {"text": label(), "subtitle": label(), "fontWeight": "bold"}, "width": 200,
+            "mark": {"type": "point", "filled": True},
+            "encoding": {"y": {"field": "region", "type": "nominal", "axis": {"labelLimit": 0}},
+                         "x": {"field": "v", "type": "quantitative", "axis": {"format": ",.4~g"}, "title": label()},
+                         "color": {"field": "g", "type": "nominal", "title": label()}}}
+
+
+@pytest.mark.skipif(not _dejavu_installed(), reason="the comparison needs the system's DejaVu Sans")
+def test_the_small_measuring_font_lays_charts_out_as_dejavu_sans():
+    """The fast path (text measured with the cut-down IndikatorSans) gives the same SVG, byte for
+    byte, as measuring with the system's DejaVu Sans, on random text of every character it has."""
+    import numpy as np
+    rng = np.random.default_rng(6)
+    assert svg._register_fonts()
+    for i in range(12):
+        spec_ = _text_chart(rng)
+        assert svg.measure_with_small_font(spec_) is not None
+        fast, slow = svg.to_svg(spec_, f"t{i}"), svg.to_svg(spec_, f"t{i}", small_font=False)
+        assert svg.MEASURE_FONT not in fast
+        assert fast == slow, i
+
+
+def test_the_small_font_is_only_used_where_it_measures_as_dejavu_sans():
+    import numpy as np
+    rng = np.random.default_rng(1)
+    spec_ = _text_chart(rng)
+    small = svg.measure_with_small_font(spec_)
+    assert small["config"]["font"].startswith(f"{svg.MEASURE_FONT}, DejaVu Sans")
+    assert spec_["config"]["font"].startswith("DejaVu Sans")                       # not changed in place
+    assert svg.measure_with_small_font(_text_chart(rng, font="Liberation Sans, sans-serif")) is None
+    assert svg.measure_with_small_font({**spec_, "config": {}}) is None
+    other = _text_chart(rng)
+    other["data"]["values"][0]["region"] += "\u2211"                              # a character it lacks
+    assert svg.measure_with_small_font(other) is None
+    other = _text_chart(rng)
+    other["title"]["text"] = "a\nb"                                               # a control character
+    assert svg.measure_with_small_font(other) is None

@@ -7,6 +7,7 @@ import datetime as dt
 import html
 import os
 import re
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,16 +85,19 @@ def render_report(data: OutputData, *, generated: dt.datetime | None = None, bas
     generated = generated or dt.datetime.now().astimezone()
     measure_ids = data.measure_ids()
     keys = [(mid, v) for mid in measure_ids for v in data.variants(mid)]
-    views: dict[tuple[str, str], View] = {}
+    variants: dict[tuple[str, str], str] = {}
+    chart = f"<!--chart {uuid.uuid4().hex}-->"      # where a variant's HTML, built before its chart, takes it
 
     def specs():                    # built while the workers render the charts before
         for k in keys:
-            views[k] = view = _view(data, *k)
+            view = _view(data, *k)
             yield view.prefix, view.chart
+            # the variant's HTML (tables…) too, so that little is left to do once the last chart is in
+            variants[k] = _variant(view, chart, data.catalogue.get(k[0]), _variant_info(manifest, *k))
     svgs = dict(zip(keys, charts.render_many(specs(), cache=cache, expected=len(keys))))
     body = [_header(data, manifest, generated, measure_ids), _legend(data)]
     for mid in measure_ids:
-        body.append(_measure(data, mid, manifest, views, svgs))
+        body.append(_measure(data, mid, manifest, variants, svgs, chart))
     if not measure_ids:
         body.append('<section><p class="empty">Indikatortabellen innehåller inga rader.</p></section>')
     body.append(_quality(manifest, data.root, base or data.root / "report"))
@@ -174,7 +178,13 @@ def _definition(spec: MeasureSpec | None, options: dict | None) -> str:
         f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows if v) + "</dl>"
 
 
-def _measure(data: OutputData, mid: str, manifest: dict, views: dict, svgs: dict) -> str:
+def _variant_info(manifest: dict, mid: str, variant: str) -> dict:
+    info = (manifest.get("measures") or {}).get(mid) or {}
+    return (info.get("variants") or {}).get(variant) or {}
+
+
+def _measure(data: OutputData, mid: str, manifest: dict, variants: dict, svgs: dict, chart: str) -> str:
+    """A measure's section; ``variants``: the HTML of its variants with ``chart`` where the chart goes."""
     spec = data.catalogue.get(mid)
     info = (manifest.get("measures") or {}).get(mid) or {}
     head = (f'<section class="measure" id="{anchor(mid)}" data-measure="{esc(mid)}">\n'
@@ -183,8 +193,7 @@ def _measure(data: OutputData, mid: str, manifest: dict, views: dict, svgs: dict
             + _definition(spec, info.get("options")))
     parts = [head]
     for variant in data.variants(mid):
-        parts.append(_variant(views[(mid, variant)], svgs[(mid, variant)], spec,
-                              (info.get("variants") or {}).get(variant) or {}))
+        parts.append(variants[(mid, variant)].replace(chart, svgs[(mid, variant)], 1))
     parts.append("</section>")
     return "\n".join(parts)
 
