@@ -269,9 +269,6 @@ def run_job(job: Job, *, force: bool = False, wait_seconds: float = 0.0, measure
             return result
         staging = begin_version(out, run_id)
         _warm_imports()
-        if report and _report_wanted():                 # warm the chart renderers while the measures run
-            from ..report.svg import prestart_for
-            prestart_for(sum(1 + len(mp.spec.variants) for mp in plans))
         try:
             with open_session(url, password=password) as session:
                 sources, tables, notes = {}, {}, []
