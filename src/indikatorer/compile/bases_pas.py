@@ -41,7 +41,8 @@ def has_any_code(op_column, codes) -> sa.ColumnElement:
     if not codes:
         return sa.true()
     padded = sa.literal(" ") + sa.func.upper(sa.func.replace(sa.func.coalesce(op_column, ""), ",", " ")) + sa.literal(" ")
-    return sa.or_(*[padded.contains(f" {c} ") for c in codes])
+    # most contacts have no code at all: the cheap test first (never NULL, so NOT stays exact)
+    return sa.and_(op_column.is_not(None), sa.or_(*[padded.contains(f" {c} ") for c in codes]))
 
 
 def _pas(sources, name: str):
@@ -114,7 +115,9 @@ def _hits(ctx, pas, codes, types) -> sa.FromClause:
 def _regions(ctx, source, table: str) -> sa.FromClause:
     """The distinct known regions (column ``r``) of a source table's ``lan_kod``; per run."""
     t = source.table(table)
-    select = sa.select(known_region(t.c.lan_kod).label("r")).distinct()
+    # the few distinct codes first, then their known regions (not a test per row)
+    codes = sa.select(t.c.lan_kod).distinct().subquery("codes")
+    select = sa.select(known_region(codes.c.lan_kod).label("r")).distinct()
     if not getattr(ctx, "share", False):
         return select.subquery("regions")
     return ctx.cached(("regions", source.name, table), lambda: _materialise(ctx, "regions", select))
