@@ -1,22 +1,26 @@
 """Build sick-leave cases in the database.
 
-1. ``case_periods``: every period with ``prev_max_end`` = the running maximum end date of the
-   entity's earlier periods (ordered by start, end, ord); a period starts a new case when
-   ``start - prev_max_end - 1 > max_gap`` — comparing with the running maximum means a nested
-   period never splits a case. ``case_seq`` numbers the cases of an entity, ``starts_case``
-   marks the first period of each case (in that order); ``new_days`` is the number of
-   calendar days the period adds to the union of earlier periods (fewer than its own days
-   exactly when it overlaps an earlier period of the case).
+1. ``case_periods``: every period (narrow: keys, dates, grade, ord, the columns the picks order
+   by and ``attr_row``, the period's row in the rule's ``attributes``) with ``prev_max_end`` =
+   the running maximum end date of the entity's earlier periods (ordered by start, end, ord); a
+   period starts a new case when ``start - prev_max_end - 1 > max_gap`` — comparing with the
+   running maximum means a nested period never splits a case. ``case_seq`` numbers the cases
+   of an entity, ``starts_case`` marks the first period of each case (in that order);
+   ``new_days`` is the number of calendar days the period adds to the union of earlier periods
+   (fewer than its own days exactly when it overlaps an earlier period of the case).
 2. ``cases``: start, end, gross days (sum of ``new_days`` = days covered by at least one
    period; gap days are not sick-leave days), net days (per elementary segment the highest
    grade / 100), whether the case has ended by ``data_as_of`` (end + max_gap < data_as_of),
-   and the attributes the rule picks.
+   and the attributes the rule picks: a pick is the ``attr_row`` of the case's first row in its
+   order; the attributes are joined back by that row once per case, at the end (not carried
+   through the windows and aggregates of every period).
 
 Fast paths (same numbers as the general ones; tests/engine/test_cases_property.py compares
 them): a case whose periods do not overlap has net days = sum(days × grade) / 100, so the
 elementary segments are built only for cases with overlapping periods; a pick in the case
 order (start, end, ord) is the case's first period, taken in the case aggregate with
-``max(x) FILTER (WHERE starts_case)`` (exactly one row per case) instead of a window and a join.
+``max(attr_row) FILTER (WHERE starts_case)`` (exactly one row per case) instead of a window and
+a join; on DuckDB another pick in one direction is ``arg_min``/``arg_max`` of ``attr_row``.
 """
 from __future__ import annotations
 
