@@ -155,3 +155,57 @@ def _assert_fast_equals_general(root, kind, path, periods_too=False):
         assert _all_rows(session, fast.cases) == _all_rows(session, slow.cases)
         if periods_too:
             assert _all_rows(session, fast.periods) == _all_rows(session, slow.periods)
+
+
+# Certificates with their own attributes, so a pick joined back from the wrong row shows
+intyg_attr_st = st.tuples(st.sampled_from(["A", "B"]), st.sampled_from(["VG1", "VG2"]), st.integers(0, 80),
+                          st.integers(0, 30), st.integers(0, 30), st.sampled_from(["F43", "M54", "J06"]),
+                          st.sampled_from(["K", "M"]), st.integers(20, 60), st.sampled_from(["01", "05", "14"]),
+                          st.sampled_from(["VE1", "VE2", "VE3"]))
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(intyg_attr_st, min_size=1, max_size=10))
+def test_intygsstatistik_picks_match_reference(tmp_path_factory, raw):
+    """The attributes of an Intygsstatistik case (joined back by row after the case builder's
+    narrow steps) are those of the latest certificate (diagnosis, region, unit) and of the first
+    one (sex, age), by signing date then intyg_id, against a pure-Python reference."""
+    from helpers import intyg_row, write_intygsstatistik
+    from indikatorer.cases import build_cases, rule_for
+    from indikatorer.engine.session import open_session
+    from indikatorer.job import load_job
+    from indikatorer.sources import load_source
+
+    root = tmp_path_factory.mktemp("picks")
+    intyg = [intyg_row(f"i{k:02d}", p, (BASE + dt.timedelta(days=sig)).isoformat(), vg=vg, ve=ve, lan=lan, sex=sx,
+                       age=age, diag=d) for k, (p, vg, s, n, sig, d, sx, age, lan, ve) in enumerate(raw)]
+    perioder = [[f"i{k:02d}", 100, (BASE + dt.timedelta(days=s)).isoformat(), (BASE + dt.timedelta(days=s + n)).isoformat()]
+                for k, (p, vg, s, n, sig, d, sx, age, lan, ve) in enumerate(raw)]
+    write_intygsstatistik(root, intyg, perioder)
+    # reference: cases per (patient, vårdgivare) by the gap rule, in the order (start, end, ord)
+    by_entity = defaultdict(list)
+    for k, (p, vg, s, n, sig, d, sx, age, lan, ve) in enumerate(raw):
+        by_entity[(p, vg)].append((s, s + n, k + 1, (sig, f"i{k:02d}"), (d, lan, ve, sx, age)))
+    ref = {}
+    for (p, vg), rows in by_entity.items():
+        rows.sort(key=lambda r: (r[0], r[1], r[2]))
+        cases, max_end = [], None
+        for r in rows:
+            if max_end is None or r[0] - max_end - 1 > 5:
+                cases.append([])
+                max_end = r[1]
+            cases[-1].append(r)
+            max_end = max(max_end, r[1])
+        for c in cases:
+            latest = max(c, key=lambda r: (r[3], -r[2]))[4]
+            first = min(c, key=lambda r: (r[3], r[2]))[4]
+            ref[(p, vg, BASE + dt.timedelta(days=min(r[0] for r in c)))] = (latest[0], latest[1], latest[2], first[3],
+                                                                             first[4])
+    job = load_job(write_job(root, {"src": {"kind": "intygsstatistik", "path": "intyg/"}}, data_as_of=AS_OF.isoformat()))
+    with open_session() as session:
+        rule = rule_for(load_source(session, job, "src"))
+        for fast in (True, False):
+            c = build_cases(session, rule, job.data_as_of, prefix=f"p{int(fast)}_", fast=fast).cases
+            rows = session.execute(sa.select(c.c.person_key, c.c.group_key, c.c.start_date, c.c.diagnosis,
+                                             c.c.region_code, c.c.unit_id, c.c.sex, c.c.age)).fetchall()
+            assert {(p, vg, s): tuple(rest) for p, vg, s, *rest in rows} == ref

@@ -1,22 +1,26 @@
 """Build sick-leave cases in the database.
 
-1. ``case_periods``: every period with ``prev_max_end`` = the running maximum end date of the
-   entity's earlier periods (ordered by start, end, ord); a period starts a new case when
-   ``start - prev_max_end - 1 > max_gap`` — comparing with the running maximum means a nested
-   period never splits a case. ``case_seq`` numbers the cases of an entity, ``starts_case``
-   marks the first period of each case (in that order); ``new_days`` is the number of
-   calendar days the period adds to the union of earlier periods (fewer than its own days
-   exactly when it overlaps an earlier period of the case).
+1. ``case_periods``: every period (narrow: keys, dates, grade, ord, the columns the picks order
+   by and ``attr_row``, the period's row in the rule's ``attributes``) with ``prev_max_end`` =
+   the running maximum end date of the entity's earlier periods (ordered by start, end, ord); a
+   period starts a new case when ``start - prev_max_end - 1 > max_gap`` — comparing with the
+   running maximum means a nested period never splits a case. ``case_seq`` numbers the cases
+   of an entity, ``starts_case`` marks the first period of each case (in that order);
+   ``new_days`` is the number of calendar days the period adds to the union of earlier periods
+   (fewer than its own days exactly when it overlaps an earlier period of the case).
 2. ``cases``: start, end, gross days (sum of ``new_days`` = days covered by at least one
    period; gap days are not sick-leave days), net days (per elementary segment the highest
    grade / 100), whether the case has ended by ``data_as_of`` (end + max_gap < data_as_of),
-   and the attributes the rule picks.
+   and the attributes the rule picks: a pick is the ``attr_row`` of the case's first row in its
+   order; the attributes are joined back by that row once per case, at the end (not carried
+   through the windows and aggregates of every period).
 
 Fast paths (same numbers as the general ones; tests/engine/test_cases_property.py compares
 them): a case whose periods do not overlap has net days = sum(days × grade) / 100, so the
 elementary segments are built only for cases with overlapping periods; a pick in the case
 order (start, end, ord) is the case's first period, taken in the case aggregate with
-``max(x) FILTER (WHERE starts_case)`` (exactly one row per case) instead of a window and a join.
+``max(attr_row) FILTER (WHERE starts_case)`` (exactly one row per case) instead of a window and
+a join; on DuckDB another pick in one direction is ``arg_min``/``arg_max`` of ``attr_row``.
 """
 from __future__ import annotations
 
@@ -66,13 +70,17 @@ def build_cases(session: Session, rule: CaseRule, data_as_of: dt.date, age_bands
                        starts.label("starts_case"))
     cp = session.materialize(f"{prefix}case_periods", cp_sel)
 
-    # Case extent, gross days, the inputs of the net-days fast path and the first-period picks.
+    # Case extent, gross days, the inputs of the net-days fast path and the picks: each pick is
+    # the ``attr_row`` of the case's first row in its order; the attributes are joined at the end.
     first_picks = [p for p in rule.picks if fast and tuple(p.order) == CASE_ORDER]
     agg_picks = [p for p in rule.picks if fast and session.is_duckdb and p not in first_picks
                  and len({desc for _, desc in p.order}) == 1]
     other_picks = [p for p in rule.picks if p not in first_picks and p not in agg_picks]
+    pick_of = {id(p): f"pick{k}" for k, p in enumerate(rule.picks)}
     days = cp.c.end_date - cp.c.start_date + 1
     core_sel = sa.select(
+        # numbered here, where the rows are narrow, rather than in the wide final select
+        sa.func.row_number().over(order_by=[cp.c.person_key, cp.c.group_key, cp.c.case_seq]).label("case_id"),
         cp.c.person_key, cp.c.group_key, cp.c.case_seq,
         sa.func.min(cp.c.start_date).label("start_date"), sa.func.max(cp.c.end_date).label("end_date"),
         sa.cast(sa.func.sum(cp.c.new_days), sa.BigInteger).label("length_gross"),
@@ -80,8 +88,8 @@ def build_cases(session: Session, rule: CaseRule, data_as_of: dt.date, age_bands
         # a period overlaps an earlier one of its case exactly when it adds fewer days than it has
         sa.func.max(sa.case((cp.c.new_days < days, 1), else_=0)).label("overlapping"),
         sa.func.sum(days * cp.c.grade).label("grade_days"),
-        *[sa.func.max(cp.c[c]).filter(cp.c.starts_case).label(c) for p in first_picks for c in p.columns],
-        *[_arg_pick(cp, p).label(f"pick{i}") for i, p in enumerate(agg_picks)],
+        *[sa.func.max(cp.c.attr_row).filter(cp.c.starts_case).label(pick_of[id(p)]) for p in first_picks],
+        *[_arg_pick(cp, p).label(pick_of[id(p)]) for p in agg_picks],
     ).group_by(cp.c.person_key, cp.c.group_key, cp.c.case_seq)
     core = session.materialize(f"{prefix}case_core", core_sel)
 
@@ -95,16 +103,24 @@ def build_cases(session: Session, rule: CaseRule, data_as_of: dt.date, age_bands
         net = _net_days(cp).subquery("net")
         net_col = sa.func.coalesce(net.c.length_net, 0.0)
     joined = core.join(net, _on(core, net), isouter=True)
-    cols = [*[core.c[c] for c in ("person_key", "group_key", "case_seq", "start_date", "end_date",
+    cols = [*[core.c[c] for c in ("case_id", "person_key", "group_key", "case_seq", "start_date", "end_date",
                                   "length_gross", "n_periods")],
-            net_col.label("length_net"), *[core.c[c] for p in first_picks for c in p.columns],
-            *[sa.func.struct_extract(core.c[f"pick{i}"], j + 1).label(c)
-              for i, p in enumerate(agg_picks) for j, c in enumerate(p.columns)]]
-    for i, pick in enumerate(other_picks):
-        ps = _pick(cp, pick).subquery(f"pick{i}")
+            net_col.label("length_net"), *[core.c[pick_of[id(p)]] for p in first_picks + agg_picks]]
+    for pick in other_picks:
+        ps = _pick(cp, pick, pick_of[id(pick)]).subquery(pick_of[id(pick)])
         joined = joined.join(ps, _on(core, ps), isouter=True)
-        cols += [ps.c[c] for c in pick.columns]
-    attrs = sa.select(*cols).select_from(joined).subquery("attrs")
+        cols.append(ps.c[pick_of[id(pick)]])
+    picked = sa.select(*cols).select_from(joined).subquery("picked")
+    # the picked attributes, joined back by their row
+    joined, attr_cols = picked, {}
+    for pick in rule.picks:
+        name = pick_of[id(pick)]
+        a = rule.attributes.subquery(f"a_{name}")
+        joined = joined.join(a, a.c.attr_row == picked.c[name], isouter=True)
+        attr_cols.update({c: a.c[c] for c in pick.columns})
+    attrs = sa.select(*[picked.c[c] for c in ("case_id", "person_key", "group_key", "case_seq", "start_date", "end_date",
+                                               "length_gross", "length_net", "n_periods")],
+                      *[col.label(c) for c, col in attr_cols.items()]).select_from(joined).subquery("attrs")
 
     if rule.age_from_birth_year:
         age = sa.cast(sa.extract("year", attrs.c.start_date), sa.Integer) - attrs.c.birth_year
@@ -112,7 +128,7 @@ def build_cases(session: Session, rule: CaseRule, data_as_of: dt.date, age_bands
         age = attrs.c.age_raw
     ended = (attrs.c.end_date + gap) < sa.cast(sa.literal(data_as_of, sa.Date), sa.Date)
     final = sa.select(
-        sa.func.row_number().over(order_by=[attrs.c.person_key, attrs.c.group_key, attrs.c.case_seq]).label("case_id"),
+        attrs.c.case_id,
         attrs.c.person_key, attrs.c.group_key, attrs.c.case_seq, attrs.c.start_date, attrs.c.end_date,
         attrs.c.length_gross, attrs.c.length_net, attrs.c.n_periods, ended.label("ended"),
         known_region(attrs.c.region_raw).label("region_code"), known_sex(attrs.c.sex_raw).label("sex"),
@@ -131,20 +147,20 @@ def _on(a, b):
 
 
 def _arg_pick(cp, pick):
-    """DuckDB: the pick's columns as one row value (struct) of the case's first row in the
-    pick's order (all columns in one direction, then ord ascending) — arg_min/arg_max over a
-    row key in the case aggregate, the same row as ``_pick``'s window (key columns are not null)."""
+    """DuckDB: the ``attr_row`` of the case's first row in the pick's order (all columns in one
+    direction, then ord ascending) — arg_min/arg_max over a row key in the case aggregate, the
+    same row as ``_pick``'s window (key columns are not null)."""
     desc = pick.order[0][1]
     key = sa.func.row(*[cp.c[c] for c, _ in pick.order], -cp.c.ord if desc else cp.c.ord)
-    value = sa.func.row(*[cp.c[c] for c in pick.columns])
-    return (sa.func.arg_max if desc else sa.func.arg_min)(value, key)
+    return (sa.func.arg_max if desc else sa.func.arg_min)(cp.c.attr_row, key)
 
 
-def _pick(cp, pick) -> sa.Select:
+def _pick(cp, pick, name: str) -> sa.Select:
+    """The ``attr_row`` (as ``name``) of each case's first row in the pick's order, then ord."""
     order = [cp.c[c].desc() if desc else cp.c[c].asc() for c, desc in pick.order] + [cp.c.ord]
     rn = sa.func.row_number().over(partition_by=[cp.c[k] for k in KEYS], order_by=order).label("rn")
-    ranked = sa.select(*[cp.c[k] for k in KEYS], *[cp.c[c] for c in pick.columns], rn).subquery("ranked")
-    return sa.select(*[ranked.c[k] for k in KEYS], *[ranked.c[c] for c in pick.columns]).where(ranked.c.rn == 1)
+    ranked = sa.select(*[cp.c[k] for k in KEYS], cp.c.attr_row.label(name), rn).subquery("ranked")
+    return sa.select(*[ranked.c[k] for k in KEYS], ranked.c[name]).where(ranked.c.rn == 1)
 
 
 def _net_days(cp) -> sa.Select:

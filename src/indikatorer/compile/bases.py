@@ -185,25 +185,34 @@ def certificates_base(ctx, source, window, options):
     i, m, p = source.table("intyg"), source.table("meddelanden"), ctx.periods
     follow = int(options.get("followup_days", 90))
     fk = sa.select(i).where(i.c.intygstyp == "FK7804").subquery("fk")
-    komplt = sa.select(m.c.intyg_id, sa.func.min(m.c.skickat_datum - fk.c.signeringsdatum).label("komplt_days"),
-                       sa.func.min(m.c.skickat_datum).label("first_komplt")).select_from(
+    # the completion requests and reminders sent on or after signing, with the signing date:
+    # one read of the certificates for both (a reminder counts from the first request, itself
+    # on or after signing)
+    sent = sa.select(m.c.intyg_id, m.c.typ, m.c.skickat_datum, fk.c.signeringsdatum).select_from(
         m.join(fk, fk.c.intyg_id == m.c.intyg_id)).where(
-        m.c.typ == "KOMPLT", m.c.skickat_datum >= fk.c.signeringsdatum).group_by(m.c.intyg_id).subquery("komplt")
-    paminn = sa.select(m.c.intyg_id, sa.func.min(m.c.skickat_datum - fk.c.signeringsdatum).label("paminn_days")).select_from(
-        m.join(komplt, komplt.c.intyg_id == m.c.intyg_id).join(fk, fk.c.intyg_id == m.c.intyg_id)).where(
-        m.c.typ == "PAMINN", m.c.skickat_datum >= komplt.c.first_komplt).group_by(m.c.intyg_id).subquery("paminn")
-    code = normalised_icd(fk.c.diagnoskod)
-    closed = (fk.c.signeringsdatum + follow) <= sa.cast(sa.literal(ctx.job.data_as_of, sa.Date), sa.Date)
-    return (sa.select(
-        *_period_cols(p), fk.c.intyg_id.label("unit_key"), fk.c.patient_id.label("person_key"),
-        known_region(fk.c.lan_kod).label("region_code"), known_sex(fk.c.kon).label("sex"),
-        age_group(fk.c.alder, ctx.age_bands).label("age_group"), diagnosis_main(code).label("diag_main"),
-        diagnosis_sub(code).label("diag_sub"), fk.c.vardniva.label("care_level"), fk.c.vardenhet_id.label("unit_id"),
-        fk.c.vardgivare_id, fk.c.signeringsdatum.label("signed_date"), komplt.c.komplt_days, paminn.c.paminn_days,
-        closed.label("window_closed"))
-        .select_from(fk.join(p, fk.c.signeringsdatum.between(p.c.period_start, p.c.period_end))
-                     .join(komplt, komplt.c.intyg_id == fk.c.intyg_id, isouter=True)
-                     .join(paminn, paminn.c.intyg_id == fk.c.intyg_id, isouter=True)))
+        m.c.typ.in_(["KOMPLT", "PAMINN"]), m.c.skickat_datum >= fk.c.signeringsdatum).cte("sent")
+    komplt = sa.select(sent.c.intyg_id, sa.func.min(sent.c.skickat_datum - sent.c.signeringsdatum).label("komplt_days"),
+                       sa.func.min(sent.c.skickat_datum).label("first_komplt")).where(
+        sent.c.typ == "KOMPLT").group_by(sent.c.intyg_id).subquery("komplt")
+    paminn = sa.select(sent.c.intyg_id, sa.func.min(sent.c.skickat_datum - sent.c.signeringsdatum).label("paminn_days")).select_from(
+        sent.join(komplt, komplt.c.intyg_id == sent.c.intyg_id)).where(
+        sent.c.typ == "PAMINN", sent.c.skickat_datum >= komplt.c.first_komplt).group_by(sent.c.intyg_id).subquery("paminn")
+    msgs = sa.select(komplt.c.intyg_id, komplt.c.komplt_days, paminn.c.paminn_days).select_from(
+        komplt.join(paminn, paminn.c.intyg_id == komplt.c.intyg_id, isouter=True)).subquery("msgs")
+    # the strata and messages per certificate, before the join with the periods (which repeats a
+    # certificate in every period containing its signing date); the normalised code computed once
+    coded = sa.select(fk, normalised_icd(fk.c.diagnoskod).label("code")).subquery("coded")
+    closed = (coded.c.signeringsdatum + follow) <= sa.cast(sa.literal(ctx.job.data_as_of, sa.Date), sa.Date)
+    cert = sa.select(
+        coded.c.intyg_id.label("unit_key"), coded.c.patient_id.label("person_key"),
+        known_region(coded.c.lan_kod).label("region_code"), known_sex(coded.c.kon).label("sex"),
+        age_group(coded.c.alder, ctx.age_bands).label("age_group"), diagnosis_main(coded.c.code).label("diag_main"),
+        diagnosis_sub(coded.c.code).label("diag_sub"), coded.c.vardniva.label("care_level"),
+        coded.c.vardenhet_id.label("unit_id"), coded.c.vardgivare_id, coded.c.signeringsdatum.label("signed_date"),
+        msgs.c.komplt_days, msgs.c.paminn_days, closed.label("window_closed")).select_from(
+        coded.join(msgs, msgs.c.intyg_id == coded.c.intyg_id, isouter=True)).subquery("cert")
+    return (sa.select(*_period_cols(p), *[c for c in cert.c])
+            .select_from(cert.join(p, cert.c.signed_date.between(p.c.period_start, p.c.period_end))))
 
 
 # Bases of the other sources register themselves on import (PAS, units survey, population, NPE).

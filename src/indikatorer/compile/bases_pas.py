@@ -41,7 +41,8 @@ def has_any_code(op_column, codes) -> sa.ColumnElement:
     if not codes:
         return sa.true()
     padded = sa.literal(" ") + sa.func.upper(sa.func.replace(sa.func.coalesce(op_column, ""), ",", " ")) + sa.literal(" ")
-    return sa.or_(*[padded.contains(f" {c} ") for c in codes])
+    # most contacts have no code at all: the cheap test first (never NULL, so NOT stays exact)
+    return sa.and_(op_column.is_not(None), sa.or_(*[padded.contains(f" {c} ") for c in codes]))
 
 
 def _pas(sources, name: str):
@@ -114,7 +115,9 @@ def _hits(ctx, pas, codes, types) -> sa.FromClause:
 def _regions(ctx, source, table: str) -> sa.FromClause:
     """The distinct known regions (column ``r``) of a source table's ``lan_kod``; per run."""
     t = source.table(table)
-    select = sa.select(known_region(t.c.lan_kod).label("r")).distinct()
+    # the few distinct codes first, then their known regions (not a test per row)
+    codes = sa.select(t.c.lan_kod).distinct().subquery("codes")
+    select = sa.select(known_region(codes.c.lan_kod).label("r")).distinct()
     if not getattr(ctx, "share", False):
         return select.subquery("regions")
     return ctx.cached(("regions", source.name, table), lambda: _materialise(ctx, "regions", select))
@@ -150,29 +153,31 @@ def pas_contacts_base(ctx, source, window, options):
 def linked_cases_base(ctx, source, window, options, sources=None):
     pas = _pas(sources, "linked_cases")
     lc = cases_base(ctx, source, window, options).subquery("lc")
+    # The contacts depend on the case only (its person, start and end), not on the period: they
+    # are aggregated per case (case_id = unit_key), before the join with the case's periods.
+    c = ctx.cases(source, int(options.get("max_gap_days", 5))).cases
     lookback = int(options.get("lookback_days", 0))
     codes = kva_codes(options.get("kva_codes"))
     hits = _hits(ctx, pas, codes, _type_list(options)).alias("hits")
-    first = sa.select(lc.c.period, lc.c.unit_key, sa.func.min(hits.c.d).label("first_contact_date"),
+    first = sa.select(c.c.case_id, sa.func.min(hits.c.d).label("first_contact_date"),
                       sa.func.count().label("contacts")).select_from(
-        lc.join(hits, sa.and_(hits.c.pid == lc.c.person_key, hits.c.d >= lc.c.start_date - lookback,
-                              hits.c.d <= lc.c.end_date))
-    ).group_by(lc.c.period, lc.c.unit_key).subquery("first_hit")
+        c.join(hits, sa.and_(hits.c.pid == c.c.person_key, hits.c.d >= c.c.start_date - lookback,
+                             hits.c.d <= c.c.end_date))
+    ).group_by(c.c.case_id).subquery("first_hit")
     cols = [*lc.c, first.c.first_contact_date,
             sa.func.coalesce(first.c.contacts, 0).label("contacts"),
             first.c.first_contact_date.is_not(None).label("has_contact")]
-    joined = lc.join(first, sa.and_(first.c.period == lc.c.period, first.c.unit_key == lc.c.unit_key), isouter=True)
+    joined = lc.join(first, first.c.case_id == lc.c.unit_key, isouter=True)
     fcodes = kva_codes(options.get("followup_codes"), "followup_codes")
     if fcodes:
         fu = _hits(ctx, pas, fcodes, None).alias("fu")
-        lc2 = lc.alias("lc2")
-        follow = sa.select(first.c.period, first.c.unit_key, sa.func.min(fu.c.d).label("first_followup_date")).select_from(
-            first.join(lc2, sa.and_(lc2.c.period == first.c.period, lc2.c.unit_key == first.c.unit_key))
-            .join(fu, sa.and_(fu.c.pid == lc2.c.person_key, fu.c.d > first.c.first_contact_date,
-                              fu.c.d <= lc2.c.end_date))
-        ).group_by(first.c.period, first.c.unit_key).subquery("follow")
-        joined = joined.join(follow, sa.and_(follow.c.period == lc.c.period, follow.c.unit_key == lc.c.unit_key),
-                             isouter=True)
+        c2 = c.alias("c2")
+        follow = sa.select(first.c.case_id, sa.func.min(fu.c.d).label("first_followup_date")).select_from(
+            first.join(c2, c2.c.case_id == first.c.case_id)
+            .join(fu, sa.and_(fu.c.pid == c2.c.person_key, fu.c.d > first.c.first_contact_date,
+                              fu.c.d <= c2.c.end_date))
+        ).group_by(first.c.case_id).subquery("follow")
+        joined = joined.join(follow, follow.c.case_id == lc.c.unit_key, isouter=True)
         cols += [follow.c.first_followup_date, follow.c.first_followup_date.is_not(None).label("has_followup")]
     else:
         cols += [sa.cast(sa.null(), sa.Date).label("first_followup_date"), sa.false().label("has_followup")]
