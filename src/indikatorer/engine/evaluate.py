@@ -282,7 +282,12 @@ def _scan_base(ctx: RunContext, rel, excl) -> tuple[dict[str, dict[str, int]], s
     """One pass over the base: the exclusion counts by period and reason (as
     ``_count_exclusions``) and the periods that have rows at all."""
     aggs = [sa.func.count().filter(sa.func.coalesce(p, False)).label(f"e{i}") for i, (_, p) in enumerate(excl)]
-    rows = ctx.session.execute(sa.select(rel.c.period, *aggs).group_by(rel.c.period)).fetchall()
+    stmt = sa.select(rel.c.period, *aggs).group_by(rel.c.period)
+    # variants of a measure scan the same shared base with the same exclusions: once per run
+    # (the SQL names the base's table, whose name is never reused within the run)
+    compiled = stmt.compile(dialect=ctx.session.conn.dialect)
+    key = ("scan_base", str(compiled), repr(sorted(compiled.params.items())))
+    rows = ctx.cached(key, lambda: [tuple(r) for r in ctx.session.execute(stmt).fetchall()])
     counts = {r[0]: {reason: int(r[i + 1]) for i, (reason, _) in enumerate(excl) if r[i + 1]} for r in rows}
     return (counts if excl else {}), {r[0] for r in rows}
 
