@@ -78,30 +78,55 @@ def compile_cube(rel, strata: list[str], agg: Aggregation) -> sa.Select:
 
 
 def _person_cube(rel, strata: list[str], agg: Aggregation) -> sa.Select:
-    """Distinct persons without expanding every unit: the units are first reduced to one row
-    per (period, person, finest cell) — ``bool_or`` of the numerator flag, the person's sums
-    in that cell. A person with one such row in the period lies in exactly one finest cell
-    (and one key), so those persons are counted by the additive cube; only persons spread over
-    several finest cells (and units without a person) are expanded and counted distinct. The
-    two parts are disjoint by person, so the cells add up."""
-    fine = [*[_category(rel, c).label(c) for c in _fine_columns(strata)], *[rel.c[k] for k in agg.keys]]
-    key = [rel.c.period, *fine]
+    """Distinct persons without expanding every unit. Most persons have a single unit in the
+    period: found by one small aggregate (the persons with more than one unit), they are
+    counted by the additive cube row by row. The units of the other persons are reduced to one
+    row per (period, person, finest cell) — ``bool_or`` of the numerator flag, the person's
+    sums in that cell; a person with one such row lies in exactly one finest cell (and one
+    key) and is counted additively as well. Only persons spread over several finest cells
+    (and units without a person) are expanded and counted distinct. The parts are disjoint by
+    person, so the cells add up."""
     in_num = agg.numerator_where if agg.numerator_where is not None else sa.true()
-    cols = [*key, rel.c.person_key, sa.func.bool_or(in_num).label("in_num")]
+    units = sa.select(*rel.c, in_num.label("in_num_")).subquery("person_units")
     squares = bool(agg.sum_squares and agg.numerator_sum)
-    if agg.numerator_sum:
-        x = sa.func.sum(sa.case((in_num, sa.cast(rel.c[agg.numerator_sum], sa.Double))))
-        cols.append(x.label("num_sum"))
-        if squares:      # a person without a value in the numerator counts 0 in the sum of squares
-            cols.append((sa.func.coalesce(x, 0.0) * sa.func.coalesce(x, 0.0)).label("sq"))
     # the per-person mean path has never carried the extra sums
     extra_sums = () if agg.numerator_sum else agg.extra_sums
     extra = [f"x_{i}" for i in range(len(extra_sums))]
-    cols += [sa.cast(sa.func.sum(rel.c[c]), sa.Double).label(x) for c, x in zip(extra_sums, extra)]
-    cols.append(sa.func.count().over(partition_by=[rel.c.period, rel.c.person_key]).label("n_cells"))
-    per = sa.select(*cols).group_by(*key, rel.c.person_key).subquery("per_person_cell")
+
+    def cell_key(src) -> list:
+        return [src.c.period, *[_category(src, c).label(c) for c in _fine_columns(strata)],
+                *[src.c[k] for k in agg.keys]]
+
+    def cell_rows(src, key: list, grouped: bool) -> list:
+        """The columns of a person's row in one finest cell (``key``): its numerator flag and
+        sums (over the units in the cell when ``grouped``, else of the one unit)."""
+        total = sa.func.sum if grouped else (lambda e: e)
+        flag = sa.func.bool_or(src.c.in_num_) if grouped else src.c.in_num_
+        cols = [*key, flag.label("in_num")]
+        if agg.numerator_sum:
+            x = total(sa.case((src.c.in_num_, sa.cast(src.c[agg.numerator_sum], sa.Double))))
+            cols.append(x.label("num_sum"))
+            if squares:      # a person without a value in the numerator counts 0 in the sum of squares
+                cols.append((sa.func.coalesce(x, 0.0) * sa.func.coalesce(x, 0.0)).label("sq"))
+        cols += [sa.cast(total(src.c[c]), sa.Double).label(x) for c, x in zip(extra_sums, extra)]
+        return cols
+
+    several = (sa.select(units.c.period, units.c.person_key).where(units.c.person_key.is_not(None))
+               .group_by(units.c.period, units.c.person_key).having(sa.func.count() > 1).cte("several_units"))
+    # (a left join, not EXISTS: DuckDB would first collect every distinct person of the units)
+    joined = units.outerjoin(several, sa.and_(several.c.period == units.c.period,
+                                              several.c.person_key == units.c.person_key))
+    lone = sa.select(*cell_rows(units, cell_key(units), grouped=False)).select_from(joined).where(
+        units.c.person_key.is_not(None), several.c.person_key.is_(None))
+    rest = sa.select(units).select_from(joined).where(
+        sa.or_(units.c.person_key.is_(None), several.c.person_key.is_not(None))).subquery("rest")
+    key = cell_key(rest)
+    per = sa.select(*cell_rows(rest, key, grouped=True), rest.c.person_key,
+                    sa.func.count().over(partition_by=[rest.c.period, rest.c.person_key]).label("n_cells")
+                    ).group_by(*key, rest.c.person_key).cte("per_person_cell")
     single_only = sa.and_(per.c.n_cells == 1, per.c.person_key.is_not(None))
-    single = sa.select(per).where(single_only).subquery("single")
+    single = sa.union_all(lone, sa.select(*[c for c in per.c if c.key not in ("person_key", "n_cells")])
+                          .where(single_only)).subquery("single")
     multi = sa.select(per, per.c.person_key.label("unit_key")).where(sa.not_(single_only)).subquery("multi")
     num_sum = "num_sum" if agg.numerator_sum else None
     additive = _additive_cube(single, strata, Aggregation(
@@ -147,6 +172,17 @@ def _distinct_cube(rel, strata: list[str], agg: Aggregation) -> sa.Select:
                sa.cast(sa.func.count(), sa.Double).label("denominator")]
         if agg.sum_squares:
             out.append(sa.func.sum(x * x).label("sum_squares"))
+        return sa.select(*out).group_by(*pcols)
+    if agg.unit == "person" and not agg.extra_sums:
+        # distinct persons per cell in two plain aggregates (cheaper than COUNT(DISTINCT)):
+        # one row per (cell, person), then the persons (not NULL) and those in the numerator
+        # (a cell whose units have no person stays in the cube, with zero persons)
+        per = sa.select(*cols, e.c.person_key, sa.func.bool_or(e.c.in_num).label("in_num")
+                        ).where(*where).group_by(*cols, e.c.person_key).subquery("per_person")
+        pcols = [per.c.period, *[per.c[k] for k in dims], *[per.c[k] for k in agg.keys]]
+        counted = sa.and_(per.c.in_num, per.c.person_key.is_not(None))
+        out = [*pcols, sa.cast(sa.func.sum(sa.case((counted, 1), else_=0)), sa.Double).label("numerator"),
+               sa.cast(sa.func.count(per.c.person_key), sa.Double).label("denominator")]
         return sa.select(*out).group_by(*pcols)
     if agg.unit == "person":
         den = sa.func.count(sa.distinct(e.c.person_key))

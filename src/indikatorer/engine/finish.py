@@ -41,7 +41,57 @@ def categories(stratum: str, bands: str = "default") -> tuple[list, Any, frozens
 
 def complete_cube(frame: pd.DataFrame, strata: list[str], periods: list[str], bands: str) -> pd.DataFrame:
     """Every combination of the strata's categories (units: only those observed) and periods,
-    with zero counts where nothing was observed."""
+    with zero counts where nothing was observed.
+
+    The grid is built from integer codes and the observed cells are placed into it by their
+    position (``_complete_by_position``); ``_complete_by_merge`` is the same as a cross product
+    and a left merge — used when the position cannot be computed (count columns that are not
+    floats, a cell observed twice)."""
+    out = _complete_by_position(frame, strata, periods, bands)
+    return out if out is not None else _complete_by_merge(frame, strata, periods, bands)
+
+
+def _complete_by_position(frame: pd.DataFrame, strata: list[str], periods: list[str], bands: str):
+    dims = [STRATA_COLUMNS[s][0] for s in strata]
+    count_cols = [c for c in frame.columns if c not in ("period", *dims)]
+    if any(frame[c].dtype != np.float64 for c in count_cols):
+        return None
+    fixed = [s for s in strata if s != "unit"]
+    # each axis as the frame built from the product's tuples types it (``_complete_by_merge``)
+    axes = [pd.Series(list(periods))] + [pd.Series(categories(s, bands)[0]) for s in fixed]
+    names = ["period"] + [STRATA_COLUMNS[s][0] for s in fixed]
+    if "unit" in strata:
+        axes.append(pd.Series(frame["unit_id"].unique() if len(frame) else [unit_total()]))
+        names.append("unit_id")
+    sizes = [len(a) for a in axes]
+    total = int(np.prod(sizes, dtype=np.int64))
+    if total == 0 or any(not a.is_unique for a in axes):
+        return None
+    columns: dict[str, Any] = {}
+    position = np.zeros(len(frame), dtype=np.int64)
+    observed = np.ones(len(frame), dtype=bool)
+    inner = total
+    for name, axis, size in zip(names, axes, sizes):
+        inner //= size
+        codes = np.tile(np.repeat(np.arange(size), inner), total // (size * inner))
+        columns[name] = axis.take(codes).reset_index(drop=True)
+        if len(frame):
+            at = pd.Index(axis).get_indexer(frame[name])
+            observed &= at >= 0
+            position = position * size + np.where(at >= 0, at, 0)
+    position = position[observed]
+    if len(np.unique(position)) != len(position):       # a cell observed twice: as the merge does
+        return None
+    out = pd.DataFrame(columns)
+    for c in count_cols:
+        values = np.zeros(total, dtype=np.float64)
+        got = frame[c].to_numpy(dtype=np.float64)[observed]
+        values[position] = np.where(np.isnan(got), 0.0, got)
+        out[c] = values
+    return out
+
+
+def _complete_by_merge(frame: pd.DataFrame, strata: list[str], periods: list[str], bands: str) -> pd.DataFrame:
     dims = [STRATA_COLUMNS[s][0] for s in strata]
     fixed = [s for s in strata if s != "unit"]
     axes = [periods] + [categories(s, bands)[0] for s in fixed]
@@ -57,6 +107,18 @@ def complete_cube(frame: pd.DataFrame, strata: list[str], periods: list[str], ba
         out = full.merge(frame, on=["period", *dims], how="left")
         out[count_cols] = out[count_cols].fillna(0.0)
     return out
+
+
+def _map_values(values: pd.Series, mapping: dict) -> pd.Series:
+    """``values.map(mapping)`` for a column of few distinct values (periods, regions): each
+    distinct value is mapped once and the result taken by the values' codes."""
+    if len(values) < 64:
+        return values.map(mapping)
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    mapped = pd.Series(uniques).map(mapping).take(codes)
+    mapped.index = values.index
+    mapped.name = values.name
+    return mapped
 
 
 def to_indicator_rows(cells: Cells, spec: MeasureSpec, periods: list[Period], options: dict[str, Any], *,
@@ -94,11 +156,11 @@ def to_indicator_rows(cells: Cells, spec: MeasureSpec, periods: list[Period], op
         "measure_id": spec.id,
         "variant": frame["variant"].astype(str) if "variant" in frame else cells.plan.variant,
         "period": frame["period"].astype(str),
-        "period_start": frame["period"].map({k: p.start for k, p in by_label.items()}),
-        "period_end": frame["period"].map({k: p.end for k, p in by_label.items()}),
-        "reference_date": frame["period"].map({k: p.reference_date for k, p in by_label.items()}),
+        "period_start": _map_values(frame["period"], {k: p.start for k, p in by_label.items()}),
+        "period_end": _map_values(frame["period"], {k: p.end for k, p in by_label.items()}),
+        "reference_date": _map_values(frame["period"], {k: p.reference_date for k, p in by_label.items()}),
         "region_code": frame["region_code"].astype(str),
-        "region_name": frame["region_code"].map(REGION_NAMES).fillna(REGION_NAMES[UNKNOWN_REGION]),
+        "region_name": _map_values(frame["region_code"], REGION_NAMES).fillna(REGION_NAMES[UNKNOWN_REGION]),
         "sex": frame["sex"].astype(str), "age_group": frame["age_group"].astype(str),
         "diagnosis_group": frame["diagnosis_group"].astype(str), "care_level": frame["care_level"].astype(str),
         "unit_id": frame["unit_id"].where(frame["unit_id"] != unit_total(), None),
@@ -109,7 +171,7 @@ def to_indicator_rows(cells: Cells, spec: MeasureSpec, periods: list[Period], op
     flags = period_flags(spec, periods, options, data_as_of)
     for period, extra in (extra_flags or {}).items():
         flags[period] = sorted(set(flags.get(period, [])) | set(extra))
-    out["quality_flags"] = out["period"].map({p: (";".join(f) or None) for p, f in flags.items()})
+    out["quality_flags"] = _map_values(out["period"], {p: (";".join(f) or None) for p, f in flags.items()})
     if "quality_flags" in frame:          # per-row flags of custom shapes, after the period's
         out["quality_flags"] = [_merge_flags(pf, rf) for pf, rf in zip(out["quality_flags"], frame["quality_flags"])]
     out = _suppress(out, spec, cells.strata, min_count, bands)

@@ -53,18 +53,41 @@ def _sort_rank(values: pd.Series) -> np.ndarray:
     return codes
 
 
+def _column_codes(column: pd.Series) -> np.ndarray:
+    """An integer code per value of ``column`` (NaN/None one code of its own, as in a
+    ``groupby(dropna=False)``)."""
+    codes, _ = pd.factorize(column, use_na_sentinel=False)
+    return codes.astype(np.int64, copy=False)
+
+
+def group_ids(codes: Sequence[np.ndarray], n: int) -> np.ndarray:
+    """Dense group numbers of the rows by the tuple of their ``codes`` (one array per key
+    column, values 0..k-1): rows get the same number exactly when all their codes agree — the
+    groups of ``DataFrame.groupby(keys, dropna=False).ngroup()``, numbered differently."""
+    if not codes:
+        return np.zeros(n, dtype=np.int64)
+    key = np.zeros(n, dtype=np.int64)
+    span = 1
+    for c in codes:
+        k = int(c.max()) + 1 if n else 1
+        if span * k >= 2**62:         # too many combinations for one integer: renumber first
+            _, key = np.unique(key, return_inverse=True)
+            key = key.astype(np.int64, copy=False).reshape(-1)
+            span = int(key.max()) + 1 if n else 1
+        key = key * k + c
+        span *= k
+    _, dense = np.unique(key, return_inverse=True)
+    return dense.astype(np.int64, copy=False).reshape(-1)
+
+
 class _Axis:
     """Per-dimension arrays that stay fixed while the suppression pattern grows."""
 
-    def __init__(self, cells: pd.DataFrame, name: str, dim: Dimension, key_cols: list[str]):
+    def __init__(self, cells: pd.DataFrame, name: str, dim: Dimension, key_codes: list[np.ndarray]):
         column = cells[name]
         self.is_total = (column == dim.total).to_numpy(dtype=bool, na_value=False)
         self.in_partition = column.isin(dim.partition).to_numpy(dtype=bool, na_value=False)
-        if key_cols:
-            self.group = cells.groupby(key_cols, dropna=False, sort=False, observed=True) \
-                .ngroup().to_numpy()
-        else:
-            self.group = np.zeros(len(cells), dtype=np.int64)
+        self.group = group_ids(key_codes, len(cells))
         self.n_groups = int(self.group.max()) + 1 if len(cells) else 0
         self.rank = _sort_rank(column)
 
@@ -149,7 +172,8 @@ def suppress_cells(cells: pd.DataFrame, *, dims: Mapping[str, Dimension], group_
     if min_count > 0 and dims and primary.any():
         first = np.nan_to_num(counts[:, 0], nan=0.0)
         names = list(dims)
-        axes = [_Axis(cells, name, dims[name], group_cols + [o for o in names if o != name])
+        codes = {c: _column_codes(cells[c]) for c in group_cols + names}
+        axes = [_Axis(cells, name, dims[name], [codes[c] for c in group_cols + names if c != name])
                 for name in names]
         changed = True
         while changed:

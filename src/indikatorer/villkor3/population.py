@@ -33,7 +33,8 @@ def read_population(session, source, date: dt.date) -> pd.DataFrame:
     q = sa.select(*[sa.column(c) for c in cols]).select_from(rel).where(
         sa.column("datum") == sa.cast(sa.literal(date), sa.Date))
     result = session.execute(q)
-    return pd.DataFrame(result.fetchall(), columns=cols)
+    # plain tuples: pandas probes a Row for `.dtype`, which SQLAlchemy answers with an exception per row
+    return pd.DataFrame([tuple(r) for r in result.fetchall()], columns=cols)
 
 
 def population_by_region(rows: pd.DataFrame, age_min: int | None = None, age_max: int | None = None) -> pd.Series:

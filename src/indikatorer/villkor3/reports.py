@@ -42,7 +42,7 @@ def read_reports(session, source) -> Reports:
             return None
         rel = source.table(name)
         result = session.execute(sa.select(*[sa.column(c) for c in cols]).select_from(rel))
-        return pd.DataFrame(result.fetchall(), columns=list(cols))
+        return pd.DataFrame([tuple(r) for r in result.fetchall()], columns=list(cols))   # tuples, not Rows (see population.py)
     return Reports(frame("behandlingar", ("ar", "region", "behandlingsform", "antal")),
                    frame("fordelning", ("ar", "region", *SPLIT_COLUMNS)),
                    frame("kontakter", ("ar", "region", *CONTACT_COLUMNS)))
