@@ -144,3 +144,20 @@ def write_population(root: Path, rows: Iterable[Sequence]) -> Path:
     folder = root / "population"
     write_table(folder, "befolkning", ["lan_kod", "kon", "alder", "datum", "antal"], rows)
     return folder
+
+
+def load_and_check(job, source: str, out: Path):
+    """Read ``source`` of the loaded ``job`` and run the gate's source checks on it (a critical
+    failure is kept in the results, not raised): (the loaded source, the gate)."""
+    from indikatorer.engine.session import open_session
+    from indikatorer.errors import QualityError
+    from indikatorer.quality import QualityGate
+    from indikatorer.sources import load_source
+    with open_session() as s:
+        src = load_source(s, job, source)
+        gate = QualityGate(job, "validate", out)
+        try:
+            gate.check_sources(s, {source: src}, exclude=False)
+        except QualityError:
+            pass
+    return src, gate

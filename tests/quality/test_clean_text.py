@@ -18,9 +18,8 @@ import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
 
-from helpers import write_job
+from helpers import load_and_check, write_job
 from indikatorer.engine.session import open_session
-from indikatorer.errors import QualityError
 from indikatorer.job import load_job
 from indikatorer.sources import load_source
 from indikatorer.sources.files import ascending_without_repeats
@@ -130,19 +129,12 @@ def _pas(tmp_path, ids: list, row_group_size: int = 2) -> object:
 ])
 def test_the_key_proof_and_the_gate(tmp_path, monkeypatch, ids, unique, duplicates):
     job = _pas(tmp_path, ids)
-    from indikatorer.quality import QualityGate
     from indikatorer.quality import gate as gate_module
 
     def outcome(tag):
-        with open_session() as s:
-            src = load_source(s, job, "pas")
-            gate = QualityGate(job, "validate", tmp_path / tag)
-            try:
-                gate.check_sources(s, {"pas": src}, exclude=False)
-            except QualityError:
-                pass
-            check = next(r for r in gate.results if r.check == "unique_kontakt_id")
-            return src.tables["kontakter"].unique, (check.status, check.unexpected_count, check.examples)
+        src, gate = load_and_check(job, "pas", tmp_path / tag)
+        check = next(r for r in gate.results if r.check == "unique_kontakt_id")
+        return src.tables["kontakter"].unique, (check.status, check.unexpected_count, check.examples)
 
     proved, with_proof = outcome("a")
     assert proved == (frozenset({"kontakt_id"}) if unique else frozenset())
