@@ -40,6 +40,7 @@ from .evaluate import evaluate, plan_variants, refusal_message
 from .finish import to_indicator_rows
 from .options import resolve_options
 from .session import open_session
+from ..stats.lazy import MODULES as LAZY_MODULES
 
 
 @dataclass
@@ -313,14 +314,17 @@ def run_job(job: Job, *, force: bool = False, wait_seconds: float = 0.0, measure
 
 
 def _warm_imports() -> None:
-    """Import Great Expectations (about 2 s) in a background thread while the sources are read:
+    """Import Great Expectations (about 2 s) and scipy/statsmodels (about 1 s, ``stats/lazy.py``)
+    in a background thread while the sources are read:
     that work runs in the database, which releases the GIL. The data-quality gate imports it
     again when it needs it (a no-op by then, or the same error if it cannot be imported)."""
     def work():
-        try:
-            from ..quality import gxengine  # noqa: F401
-        except Exception:  # noqa: BLE001 - raised again where it is used
-            pass
+        import importlib
+        for module in ("indikatorer.quality.gxengine", *LAZY_MODULES):
+            try:
+                importlib.import_module(module)
+            except Exception:  # noqa: BLE001 - raised again where it is used
+                pass
     threading.Thread(target=work, name="warm-imports", daemon=True).start()
 
 

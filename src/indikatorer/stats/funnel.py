@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from .lazy import scipy_stats
 from .validation import as_float_array, check_non_negative, check_proportion
 
 #: (column suffix, one-sided probability) as ``phe_funnels``: 2 sigma ≈ 95 %, 3 sigma ≈ 99.8 %.
@@ -41,7 +41,7 @@ def proportion_funnel_limits(denominators, target_proportion: float) -> pd.DataF
         se = np.where(usable, np.sqrt(target * (1 - target) / np.where(usable, n, 1.0)), np.nan)
     out = pd.DataFrame({"denominator": n, "target": np.full(n.shape, target)})
     for suffix, p in FUNNEL_LEVELS:
-        z = float(stats.norm.ppf(p))
+        z = float(scipy_stats().norm.ppf(p))
         out[f"lower_{suffix}"] = np.clip(target - z * se, 0.0, 1.0)
         out[f"upper_{suffix}"] = np.clip(target + z * se, 0.0, 1.0)
     return out

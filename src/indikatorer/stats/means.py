@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy import stats
 
+from .lazy import scipy_stats
 from .validation import as_float_array, check_confidence, check_non_negative, check_same_shape
 
 
@@ -55,6 +55,6 @@ def mean_interval(n, total, total_sq, confidence: float = 0.95) -> Estimate:
         sum_sq_dev = np.maximum(sum_sq_dev, 0.0)
         enough = count >= 2
         variance = np.where(enough, sum_sq_dev / np.where(enough, count - 1, 1.0), np.nan)
-        t = stats.t.ppf(0.5 + level / 2, np.where(enough, count - 1, np.nan))
+        t = scipy_stats().t.ppf(0.5 + level / 2, np.where(enough, count - 1, np.nan))
         half = t * np.sqrt(variance) / np.sqrt(np.where(enough, count, np.nan))
     return Estimate(mean, mean - half, mean + half)

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import numpy as np
-from statsmodels.stats.proportion import proportion_confint
 
+from .lazy import proportion_confint
 from .validation import (as_float_array, check_confidence, check_non_negative, check_not_greater,
                          check_same_shape)
 

@@ -5,8 +5,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from .lazy import scipy_stats
 from .means import Estimate
 from .validation import (as_float_array, check_columns, check_confidence, check_non_negative,
                          check_numeric_columns, check_positive_number, check_same_shape)
@@ -18,7 +18,7 @@ DSR_MIN_TOTAL_COUNT = 10
 
 
 def _z(level: float) -> float:
-    return float(stats.norm.ppf(0.5 + level / 2))
+    return float(scipy_stats().norm.ppf(0.5 + level / 2))
 
 
 def byar_interval(count, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
@@ -63,8 +63,8 @@ def exact_poisson_interval(count, confidence: float = 0.95) -> tuple[np.ndarray,
     check_non_negative(o, "count")
     alpha = 1 - level
     with np.errstate(invalid="ignore"):
-        lower = np.where(o > 0, stats.chi2.ppf(alpha / 2, np.where(o > 0, 2 * o, 1.0)) / 2, 0.0)
-        upper = stats.chi2.ppf(1 - alpha / 2, 2 * o + 2) / 2
+        lower = np.where(o > 0, scipy_stats().chi2.ppf(alpha / 2, np.where(o > 0, 2 * o, 1.0)) / 2, 0.0)
+        upper = scipy_stats().chi2.ppf(1 - alpha / 2, 2 * o + 2) / 2
     lower = np.where(np.isnan(o), np.nan, lower)
     return lower, upper
 
