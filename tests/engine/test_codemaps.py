@@ -37,3 +37,24 @@ def test_region_maps_equal_first_match_lookup():
         assert got == [_python_map(v, inera) for v in values], map_name
         # the inera map sends 00 to 99: it must not be among the codes kept as they are
         assert dict(zip(values, got))["00"] == ("99" if inera else "00")
+
+
+def test_named_maps_equal_their_lookup():
+    """``sex``, ``care_level``: upper-cased input looked up, unknown values kept upper-cased;
+    the codes a map keeps are tested first."""
+    from duckdb_engine import Dialect
+
+    from indikatorer.spec.layouts import load_code_maps
+    rnd = random.Random(5)
+    for map_name, pairs in load_code_maps().items():
+        keys = list(pairs)
+        values = keys + [k.lower() for k in keys] + [k.title() for k in keys] + [None, "x", "pv", "Pv", "kvinna"]
+        values += ["".join(rnd.choice("KMFPVSYÄÅ12 ") for _ in range(rnd.randint(1, 4))) for _ in range(300)]
+        con = duckdb.connect()
+        con.execute("CREATE TABLE v (i INTEGER, x VARCHAR)")
+        con.executemany("INSERT INTO v VALUES (?, ?)", list(enumerate(values)))
+        sql = str(sa.select(sa.column("i"), map_expression(sa.column("x"), map_name)).select_from(sa.table("v"))
+                  .order_by(sa.column("i")).compile(dialect=Dialect(), compile_kwargs={"literal_binds": True}))
+        got = [r[1] for r in con.execute(sql).fetchall()]
+        want = [None if v is None else pairs.get(v.upper(), v.upper()) for v in values]
+        assert got == want, map_name

@@ -44,4 +44,7 @@ def map_expression(expr, map_name: str):
     if map_name not in maps:
         raise SpecError(f"unknown code map `{map_name}` (sources/_maps.yaml)")
     up = sa.func.upper(expr)
-    return sa.case(*[(up == k, sa.literal(v)) for k, v in maps[map_name].items()], else_=up)
+    whens = [(up == k, sa.literal(v)) for k, v in maps[map_name].items()]
+    # the codes the map keeps as they are (upper case: upper(x) = x for them), tested first
+    kept = sorted(k for k, v in maps[map_name].items() if k == v and k == k.upper())
+    return sa.case((expr.in_(kept), expr), *whens, else_=up) if kept else sa.case(*whens, else_=up)
