@@ -149,10 +149,23 @@ def pas_contacts_base(ctx, source, window, options):
     ).select_from(k.join(p, k.c.kontaktdatum.between(p.c.period_start, p.c.period_end)))
 
 
+def _cases_in_window(ctx, source, window, options):
+    """The ``cases`` base of (source, window) as a per-run table: the linked-cases bases of the
+    measures and variants that differ only in their codes (4.1, 4.2, 5.1, N.1 …) read the same
+    case rows, which for ``ongoing_on_reference`` are a join of the case periods with the
+    reference dates — built once instead of once per base. A subquery when the run shares nothing."""
+    select = cases_base(ctx, source, window, options)
+    if not getattr(ctx, "share", False):
+        return select.subquery()
+    key = ("cases_in_window", getattr(source, "name", None), window, int(options.get("max_gap_days", 5)),
+           tuple(p.label for p in ctx.periods_list), ctx.age_bands)
+    return ctx.cached(key, lambda: _materialise(ctx, "cases_in_window", select))
+
+
 @base("linked_cases", kinds=("midas",))
 def linked_cases_base(ctx, source, window, options, sources=None):
     pas = _pas(sources, "linked_cases")
-    lc = cases_base(ctx, source, window, options).subquery("lc")
+    lc = _cases_in_window(ctx, source, window, options).alias("lc")
     # The contacts depend on the case only (its person, start and end), not on the period: they
     # are aggregated per case (case_id = unit_key), before the join with the case's periods.
     c = ctx.cases(source, int(options.get("max_gap_days", 5))).cases
