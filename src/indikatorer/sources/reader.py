@@ -11,7 +11,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from ..engine.session import Session
+from ..engine.session import Session, safe_identifier
 from ..errors import JobError, SourceError, where
 from ..job import Job
 from ..spec.layouts import Layout, TableSpec, load_layout
@@ -177,8 +177,7 @@ def _normalise(session: Session, loaded: LoadedSource, tname: str, tspec: TableS
     not_null.discard(_UNCHANGED)
     if pseudo is not None:          # the pseudonym comes from an outer join: not proved here
         not_null -= {c for c, (_, _, _, cs) in raw_of.items() if cs.identifier == "person"}
-    name = f"src_{loaded.name}_{tname}".lower()
-    name = "".join(ch if ch.isalnum() else "_" for ch in name)
+    name = safe_identifier(f"src_{loaded.name}_{tname}")
     from_ = raw_rel
     for mapping, on in joins:
         from_ = from_.join(mapping, on, isouter=True)
