@@ -29,22 +29,23 @@ def _region_pairs(inera: bool) -> list[tuple[str, str]]:
 def map_expression(expr, map_name: str):
     """``expr`` is already trimmed text (NULL for empty)."""
     if map_name in ("region", "region_inera"):
-        pairs = _region_pairs(map_name == "region_inera")
-        low = sa.func.lower(expr)
-        whens = [(low == key, sa.literal(val)) for key, val in pairs]
-        # Most values are already a code the map keeps: tested first with one IN list, they skip
-        # the ~90 comparisons of lower(x) (the same result: such a key is lower case and its
-        # first pair maps it to itself).
-        first: dict[str, str] = {}
-        for key, val in pairs:
-            first.setdefault(key, val)
-        kept = sorted(k for k, v in first.items() if k == v)
-        return sa.case((expr.in_(kept), expr), *whens, else_=expr)
+        return _lookup(expr, sa.func.lower(expr), str.lower, _region_pairs(map_name == "region_inera"), expr)
     maps = load_code_maps()
     if map_name not in maps:
         raise SpecError(f"unknown code map `{map_name}` (sources/_maps.yaml)")
     up = sa.func.upper(expr)
-    whens = [(up == k, sa.literal(v)) for k, v in maps[map_name].items()]
-    # the codes the map keeps as they are (upper case: upper(x) = x for them), tested first
-    kept = sorted(k for k, v in maps[map_name].items() if k == v and k == k.upper())
-    return sa.case((expr.in_(kept), expr), *whens, else_=up) if kept else sa.case(*whens, else_=up)
+    return _lookup(expr, up, str.upper, list(maps[map_name].items()), up)
+
+
+def _lookup(expr, folded, fold, pairs: list[tuple[str, str]], otherwise):
+    """``CASE WHEN folded = key THEN value … ELSE otherwise`` over ``pairs`` (the first match
+    counts), where ``folded`` is ``expr`` case-folded in SQL as ``fold`` does in Python. Most
+    values are already a code the map keeps: those keys (``fold(k) = k`` and the first pair of
+    ``k`` maps it to itself) are tested first, with one IN list on ``expr`` itself, before the
+    comparisons — the same result, since for ``expr = k`` the folded value is ``k`` as well."""
+    first: dict[str, str] = {}
+    for key, val in pairs:
+        first.setdefault(key, val)
+    kept = sorted(k for k, v in first.items() if k == v and fold(k) == k)
+    whens = [(folded == key, sa.literal(val)) for key, val in pairs]
+    return sa.case((expr.in_(kept), expr), *whens, else_=otherwise) if kept else sa.case(*whens, else_=otherwise)
