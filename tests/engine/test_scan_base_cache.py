@@ -9,8 +9,18 @@ from indikatorer.engine.session import open_session
 
 
 class _Ctx:
+    """The part of RunContext that ``_scan_base`` uses: the session and the run's cache."""
+
+    share = True
+
     def __init__(self, session):
         self.session = session
+        self._cache = {}
+
+    def cached(self, key, build):
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
 
 
 def test_scan_base_is_cached_by_its_sql_and_parameters():
@@ -30,7 +40,7 @@ def test_scan_base_is_cached_by_its_sql_and_parameters():
         assert _scan_base(ctx, rel, [("large", rel.c.x > 2)])[0] == {"2024": {"large": 1}, "2025": {"large": 1}}
         assert _scan_base(ctx, rel, [("none", rel.c.x.is_(None))])[0] == {"2024": {}, "2025": {"none": 1}}
         assert len(executed) == 3
-    # another session (table names may repeat there) scans again
+    # another run (table names may repeat there) scans again
     with open_session(None) as session:
         session.conn.exec_driver_sql("CREATE TEMP TABLE units AS SELECT * FROM (VALUES ('2024', 9)) t(period, x)")
         assert _scan_base(_Ctx(session), rel, [("big", rel.c.x > 2)])[0] == {"2024": {"big": 1}}

@@ -88,11 +88,14 @@ class RunContext:
         return table
 
     def release_bases(self) -> None:
-        """Drop every shared base and cached table (the end of the measures)."""
+        """Drop every shared base and cached table, and forget the other cached values (the end
+        of the measures)."""
         while self._bases:
             self.drop(self._bases.popitem()[1])
-        for key in [k for k, v in self._cache.items() if isinstance(v, sa.TableClause)]:
-            self.drop(self._cache.pop(key))
+        for value in self._cache.values():
+            if isinstance(value, sa.TableClause):
+                self.drop(value)
+        self._cache.clear()
 
     def drop(self, table: sa.TableClause) -> None:
         self.session.execute(sa.text(f'DROP TABLE IF EXISTS "{table.name}"'))

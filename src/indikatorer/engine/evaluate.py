@@ -6,7 +6,6 @@ temporary table per base, sources, window, periods and options the base reads); 
 exclusion counts, the filter and the cube read that table."""
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -279,22 +278,20 @@ def _count_exclusions(ctx: RunContext, rel, excl) -> dict[str, dict[str, int]]:
     return _scan_base(ctx, rel, excl)[0]
 
 
-_SCANS: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()   # session -> SQL -> rows
-
-
 def _scan_base(ctx: RunContext, rel, excl) -> tuple[dict[str, dict[str, int]], set[str]]:
     """One pass over the base: the exclusion counts by period and reason (as
     ``_count_exclusions``) and the periods that have rows at all."""
     aggs = [sa.func.count().filter(sa.func.coalesce(p, False)).label(f"e{i}") for i, (_, p) in enumerate(excl)]
     stmt = sa.select(rel.c.period, *aggs).group_by(rel.c.period)
-    # variants of a measure scan the same shared base with the same exclusions: once per run's
-    # session (the SQL names the base's table, whose name is never reused within the session)
-    compiled = stmt.compile(dialect=ctx.session.conn.dialect)
-    key = (str(compiled), repr(sorted(compiled.params.items())))
-    scans = _SCANS.setdefault(ctx.session, {})
-    if key not in scans:
-        scans[key] = [tuple(r) for r in ctx.session.execute(stmt).fetchall()]
-    rows = scans[key]
+    def scan():
+        return [tuple(r) for r in ctx.session.execute(stmt).fetchall()]
+    if getattr(ctx, "share", False):
+        # variants of a measure scan the same shared base with the same exclusions: once per run
+        # (``ctx.cached``; the SQL names the base's table, whose name is never reused within the run)
+        compiled = stmt.compile(dialect=ctx.session.conn.dialect)
+        rows = ctx.cached(("scan", str(compiled), repr(sorted(compiled.params.items()))), scan)
+    else:
+        rows = scan()
     counts = {r[0]: {reason: int(r[i + 1]) for i, (reason, _) in enumerate(excl) if r[i + 1]} for r in rows}
     return (counts if excl else {}), {r[0] for r in rows}
 
