@@ -1,4 +1,4 @@
-"""The chart renderer: worker processes fed one chart at a time (prestarted, warm), charts from
+"""The chart renderer: worker processes fed one chart at a time (warmed at their start), charts from
 a generator, and the SVG cache by content hash."""
 from __future__ import annotations
 
@@ -35,18 +35,6 @@ def test_a_chart_a_worker_fails_on_is_rendered_here(here, monkeypatch):
         return real(self, prefix, spec_)
     monkeypatch.setattr(svg._Worker, "render", flaky)
     assert svg.render_many(ITEMS, workers=2) == here
-
-
-def test_prestarted_workers_are_used_then_ended(here):
-    assert svg.prestart(2) == 2
-    procs = [w.proc for w in svg._idle]
-    assert svg.render_many(ITEMS, workers=2) == here
-    assert svg._idle == [] and all(p.poll() is not None for p in procs)      # used and ended
-    assert svg.prestart(2) == 2
-    procs = [w.proc for w in svg._idle]
-    svg.shutdown()                                                           # not needed: killed
-    assert svg._idle == [] and all(p.poll() is not None for p in procs)
-    assert svg.prestart_for(3) == 0 if svg.default_workers(3) == 1 else True
 
 
 def test_cache_renders_each_chart_once_and_keeps_only_the_latest(here, tmp_path, monkeypatch):
@@ -90,7 +78,7 @@ def test_a_report_rerun_renders_no_chart(small_output, monkeypatch):
     def boom(spec_, prefix):
         raise AssertionError("rendered again")
     monkeypatch.setattr(svg, "to_svg", boom)
-    monkeypatch.setattr(svg, "_take", lambda n: pytest.fail("worker started"))
+    monkeypatch.setattr(svg, "_start", lambda n: pytest.fail("worker started"))
     assert page(write_report(small_output)) == first
     assert len(list(cache.glob("*.svg"))) == n
 

@@ -6,14 +6,12 @@ at a time on stdin and answers each with one JSON line (the SVG) on stdout, unti
 Workers are plain subprocesses, not ``multiprocessing``: that would re-import the caller's
 ``__main__`` in every child (``spawn``) or fork a process holding DuckDB's threads (``fork``).
 
-``prestart()`` starts (and so warms) the workers while a run still computes its measures;
-``render_many`` then hands charts to whichever worker is free (no fixed chunks: a chart costs
+``render_many`` hands charts to whichever worker is free (no fixed chunks: a chart costs
 0.05–0.5 s, and the machine may be busy with other work). With a cache folder, an SVG whose
 spec (and prefix) was rendered before is read from ``<hash>.svg`` instead: a re-run whose cells
 did not change renders nothing."""
 from __future__ import annotations
 
-import atexit
 import hashlib
 import json
 import os
@@ -156,50 +154,9 @@ class _Worker:
                 pass
 
 
-_idle: list[_Worker] = []
-_idle_lock = threading.Lock()
-
-
-def prestart(n: int | None = None) -> int:
-    """Start ``n`` workers now (default: as many as ``render_many`` would use for many charts) so
-    that their runtime is warm when the report is rendered; return how many are idle. Workers
-    that cannot start are skipped (the charts are then rendered in this process)."""
-    n = default_workers(10 ** 6) if n is None else n
-    if n <= 1:
-        return 0
-    with _idle_lock:
-        while len(_idle) < n:
-            try:
-                _idle.append(_Worker())
-            except OSError:
-                break
-        return len(_idle)
-
-
-def prestart_for(n_charts: int) -> int:
-    """``prestart`` the workers that ``render_many`` would use for about ``n_charts`` charts."""
-    return prestart(default_workers(n_charts))
-
-
-def shutdown() -> None:
-    """Stop the idle workers (prestarted but not needed; also done at exit)."""
-    with _idle_lock:
-        workers = list(_idle)
-        _idle.clear()
-    for w in workers:
-        w.close(kill=True)
-
-
-atexit.register(shutdown)
-
-
-def _take(n: int) -> list[_Worker]:
-    with _idle_lock:
-        got = [w for w in _idle if w.proc.poll() is None][:n]
-        for w in list(_idle):
-            _idle.remove(w)
-            if w not in got:
-                w.close(kill=True)
+def _start(n: int) -> list[_Worker]:
+    """Up to ``n`` new workers (fewer when one cannot start: the charts are then rendered here)."""
+    got: list[_Worker] = []
     while len(got) < n:
         try:
             got.append(_Worker())
@@ -303,7 +260,7 @@ def render_many(items: Iterable[tuple[str, dict]], workers: int | None = None, c
                     continue
             rendered.append(i)
             if workers > 1 and not threads and expected - i > 1:
-                for w in _take(workers):             # at the first chart to render (warm if prestarted)
+                for w in _start(workers):            # at the first chart to render
                     t = threading.Thread(target=drain, args=(w,), daemon=True)
                     t.start()
                     threads.append(t)
@@ -318,7 +275,6 @@ def render_many(items: Iterable[tuple[str, dict]], workers: int | None = None, c
             pending.put(None)
         for t in threads:
             t.join()
-        shutdown()                                   # prestarted workers that were not needed
     for i, svg in enumerate(out):
         if svg is None:                              # a chart the workers failed on and … (raises here)
             out[i] = to_svg(got[i][1], got[i][0])
