@@ -71,6 +71,7 @@ def dataset(persons: int, years: int, pas: float) -> Path:
     if d.exists():
         shutil.rmtree(d)
     log(f"generating {d.name} (persons={persons}, years={years}, pas_contacts_per_person={pas})")
+    DATA.mkdir(parents=True, exist_ok=True)  # a fresh clone has no bench/data yet
     code = ("from pathlib import Path; from indikatorer.synth import write_synthetic; "
             f"write_synthetic(Path({str(d)!r}), persons={persons}, seed={SEED}, years={years}, "
             f"pas_contacts_per_person={pas})")
