@@ -157,10 +157,11 @@ def plan_measures(job: Job, specs: list[MeasureSpec], periods: list[Period], inp
 
 
 def compute(ctx: RunContext, plans: list[MeasurePlan], explicit: bool, run_id: str, min_count: int,
-            result: RunResult) -> pd.DataFrame:
+            result: RunResult, charts=None) -> pd.DataFrame:
     """Evaluate every variant of the plans. The variants run grouped by the base they read
     (``base_order``), so that the run's few shared bases (``RunContext.shared_base``) are
-    built once instead of once per measure; the rows and the manifest keep the plans' order."""
+    built once instead of once per measure; the rows and the manifest keep the plans' order.
+    ``charts``: a ``report.prerender.Prerenderer`` that gets each variant's finished rows."""
     job = ctx.job
     todo = [mp for mp in plans if mp.todo]
     items: list[tuple[int, int, MeasurePlan, Any]] = []
@@ -185,6 +186,8 @@ def compute(ctx: RunContext, plans: list[MeasurePlan], explicit: bool, run_id: s
                                  run_id=run_id, spec_hash=mp.shash, min_count=min_count, bands=ctx.age_bands,
                                  extra_flags=getattr(cells, "flags", None) or None)
         frames[key] = rows
+        if charts is not None:
+            charts.add(spec.id, plan.variant, rows, spec.statistic)
         infos[key] = (spec.id, plan.variant, {
             "rows": len(rows), "seconds": round(seconds + time.perf_counter() - t0, 3),
             "cpu_seconds": round(cpu + time.thread_time() - c0, 3), "exclusions": cells.exclusions,
@@ -270,6 +273,7 @@ def run_job(job: Job, *, force: bool = False, wait_seconds: float = 0.0, measure
             return result
         staging = begin_version(out, run_id)
         _warm_imports()
+        charts = _chart_prerenderer(out) if report else None
         try:
             with open_session(url, password=password) as session:
                 sources, tables, notes = {}, {}, []
@@ -285,7 +289,8 @@ def run_job(job: Job, *, force: bool = False, wait_seconds: float = 0.0, measure
                 quality = QualityGate(job, run_id, out)           # data quality (quality/, expectations/)
                 quality.check_sources(session, sources)           # critical failure: QualityError, nothing published
                 ctx = RunContext(job, session, sources, periods, age_bands=age_bands)
-                table = compute(ctx, plans, job.measures != "all", run_id, job.disclosure.min_count, result)
+                table = compute(ctx, plans, job.measures != "all", run_id, job.disclosure.min_count, result,
+                                charts)
                 table = quality.check_indicators(session, table)  # ... and warnings flag the rows
                 backend = session.dialect
             mode = output_mode([job.source_path(n) for n, s in job.sources.items() if s.path])
@@ -303,8 +308,12 @@ def run_job(job: Job, *, force: bool = False, wait_seconds: float = 0.0, measure
             crash_point("before_publish")
             publish(out, staging, run_id, manifest, mode, crash=crash_point)
             result.published = True
+            if charts is not None:
+                charts.published()
             log.info("wrote and published", partitions=len(written), seconds=round(time.perf_counter() - t0, 2))
         finally:
+            if charts is not None:
+                charts.stop()
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
         if report and result.published:
@@ -326,6 +335,19 @@ def _warm_imports() -> None:
             except Exception:  # noqa: BLE001 - raised again where it is used
                 pass
     threading.Thread(target=work, name="warm-imports", daemon=True).start()
+
+
+def _chart_prerenderer(out: Path):
+    """The report's charts rendered in the background while the measures run (``report/prerender.py``),
+    when the run will write the report; None otherwise."""
+    if not _report_wanted():
+        return None
+    try:
+        from ..report import CACHE_DIR, default_path
+        from ..report.prerender import Prerenderer
+        return Prerenderer(default_path(out).parent / CACHE_DIR).start()
+    except Exception:  # noqa: BLE001 - the report renders its charts itself
+        return None
 
 
 def _report_wanted() -> bool:

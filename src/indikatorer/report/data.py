@@ -52,6 +52,8 @@ CI_METHOD_LABELS = {"wilson": "Wilson", "wilson-kish": "Wilson med Kish effektiv
                     "dobson": "Dobson, åldersstandardiserad"}
 
 TOP_LEVEL = {"age_group": "T", "diagnosis_group": "T", "care_level": "T"}
+#: the order of the cells ``load_output`` reads (unique among top-level cells)
+ROW_ORDER = ["measure_id", "variant", "period", "region_code", "sex"]
 
 
 @dataclass
@@ -120,7 +122,7 @@ def load_output(root: Path, *, measures_dir: str | None = None) -> OutputData:
         expr = term if expr is None else expr & term
     expr = expr & ds.field("unit_id").is_null()
     cells = dataset.to_table(filter=expr, columns=COLUMNS).to_pandas()
-    cells = cells.sort_values(["measure_id", "variant", "period", "region_code", "sex"], kind="stable")
+    cells = cells.sort_values(ROW_ORDER, kind="stable")
     return OutputData(root, cells.reset_index(drop=True), read_manifest(root), definitions(measures_dir))
 
 

@@ -221,11 +221,17 @@ class View:
 
 def _view(data: OutputData, mid: str, variant: str) -> View:
     spec = data.catalogue.get(mid)
-    rows = data.rows(mid, variant)
+    return make_view(data.rows(mid, variant), mid, variant, spec.statistic if spec else None)
+
+
+def make_view(rows: pd.DataFrame, mid: str, variant: str, statistic: str | None) -> View:
+    """The view of one measure/variant from its top-level cells (``OutputData.rows``) and the
+    measure's statistic (None: no definition). ``report/prerender.py`` builds the same one from
+    the cells a run has just computed, before they are published."""
     periods = charts.choose_periods(rows)
     unit = str(rows["value_unit"].dropna().iloc[0]) if rows["value_unit"].notna().any() else ""
     regions = [c for c in region_order(rows["region_code"].unique()) if keep_region(rows, c)]
-    proportion = unit == "andel" and (spec is None or spec.statistic == "proportion")
+    proportion = unit == "andel" and (statistic is None or statistic == "proportion")
     # named variants (``midas:persons``) get the regional comparison only: with dozens of
     # variants the full chart of each would make the report slow to write and to read
     chart = charts.measure_chart(rows, regions, periods.trend, unit, proportion, compact=":" in variant,
