@@ -144,3 +144,54 @@ def test_grouped_variant_order_gives_the_table_and_manifest_of_the_plans_order(d
     assert got_result.measures == want_result.measures
     assert len(got_built) < len(want_built)
     assert set(got_built) == set(want_built)
+
+
+def test_a_base_is_shared_by_plans_whose_other_sources_give_it_the_same_input(data, monkeypatch):
+    """The shared-base key holds what a base reads of the plan's other sources: nothing for a
+    base without a ``sources`` parameter (the units survey of ``enheter+midas`` and of
+    ``enheter+intygsstatistik``), the covered regions for ``covered_cases`` (a units survey and
+    a PAS extract that cover the same regions): one table each, and the cells of unshared
+    evaluation."""
+    from indikatorer.compile import bases_pas
+    from indikatorer.engine import context
+    monkeypatch.setattr(context, "SHARED_BASES", 100)                # only the keys decide here
+    job = data
+    catalogue = load_catalogue(None)
+    items = [(catalogue[m], resolve_options(catalogue[m], job)) for m in ("2.1a", "3.1b", "2.2")]
+    with open_session(None) as session:
+        sources = {n: load_source(session, job, n) for n, s in job.sources.items() if s.kind in KINDS}
+        shared = RunContext(job, session, sources, job.period_list)
+        built = []
+        real = shared.shared_base
+        shared.shared_base = lambda key, build: real(key, lambda: built.append(key[:3]) or build())
+        plain = RunContext(job, session, sources, job.period_list, share=False, _cases=shared._cases)
+        pas = next(s for s in sources.values() if s.kind == "pas")
+        units = next(s for s in sources.values() if s.kind == "enheter")
+        midas = next(s for s in sources.values() if s.kind == "midas")
+        same = (bases_pas._coverage_key(shared, midas, {"pas": pas}),
+                bases_pas._coverage_key(shared, midas, {"enheter": units}))
+        got, want = _evaluate_all(shared, job, items), _evaluate_all(plain, job, items)
+    assert same[0] == same[1] and len(same[0]) > 1             # both cover the same regions here
+    assert built.count(("units", "report_in_period", units.name)) == 1, built
+    for src in ("midas", "intygsstatistik"):                      # 2.2 on PAS, then 2.2:nyckeltal on units
+        assert built.count(("covered_cases", "overlaps_period", src)) == 1, built
+    assert got.keys() == want.keys()
+    for key, (frame, excl, flags) in want.items():
+        pd.testing.assert_frame_equal(got[key][0], frame, check_dtype=False, obj=str(key))
+        assert (got[key][1], got[key][2]) == (excl, flags), key
+
+
+def test_covered_cases_of_different_coverage_are_not_shared(data, monkeypatch):
+    """Two region-level sources that cover different regions give ``covered_cases`` different keys."""
+    from indikatorer.compile import bases_pas
+    job = data
+    covered = {"pas": ["01"], "enheter": ["01", "03"]}
+    monkeypatch.setattr(bases_pas, "_regions", lambda ctx, source, table: sa.union_all(
+        *[sa.select(sa.literal(r).label("r")) for r in covered[source.kind]]).subquery("regions"))
+    with open_session(None) as session:
+        sources = {n: load_source(session, job, n) for n, s in job.sources.items() if s.kind in KINDS}
+        ctx = RunContext(job, session, sources, job.period_list)
+        midas = next(s for s in sources.values() if s.kind == "midas")
+        by_kind = {s.kind: s for s in sources.values()}
+        keys = {kind: bases_pas._coverage_key(ctx, midas, {kind: by_kind[kind]}) for kind in covered}
+    assert keys == {"pas": ("01",), "enheter": ("01", "03")}

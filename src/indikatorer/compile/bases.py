@@ -20,17 +20,23 @@ BASES: dict[str, Callable] = {}
 BASE_KINDS: dict[str, tuple[str, ...]] = {}     # base -> source kinds it reads (first match is its source)
 STREAMED: set[str] = set()                      # bases read where they are computed (never materialised)
 PRESENCE: dict[str, Callable] = {}              # base -> (ctx, source, window, options) -> Select of the periods with rows
+SOURCES_KEY: dict[str, Callable] = {}           # base -> (ctx, source, sources) -> what it reads of the other sources
 STANDARD = ("period", "period_start", "period_end", "reference_date", "unit_key", "person_key", "region_code",
             "sex", "age_group", "diag_main", "diag_sub", "care_level", "unit_id")
 
 
-def base(name: str, kinds: tuple[str, ...] | None = None, stream: bool = False, presence: Callable | None = None):
+def base(name: str, kinds: tuple[str, ...] | None = None, stream: bool = False, presence: Callable | None = None,
+         sources_key: Callable | None = None):
     """Register a base. ``kinds``: the source kinds it reads; in a multi-source plan
     (``midas+pas``) its ``source`` is the plan's first source of one of these kinds. A base
     function with a ``sources`` parameter also gets every source of the plan by kind.
     ``stream``: the base is a filtered scan too large to copy (one row per PAS contact and
     period); ``shared_base_relation`` returns it as a subquery instead of a table.
-    ``presence``: a cheaper query of the periods the base has rows for (``present_periods``)."""
+    ``presence``: a cheaper query of the periods the base has rows for (``present_periods``).
+    ``sources_key``: for a base with a ``sources`` parameter, ``(ctx, source, sources) ->`` a
+    hashable value that determines everything the base reads of the plan's other sources; it
+    replaces their names in the shared-base key (``shared_base_relation``), so that plans whose
+    other sources differ but give the base the same input share one table."""
     def register(fn):
         BASES[name] = fn
         if kinds:
@@ -43,6 +49,10 @@ def base(name: str, kinds: tuple[str, ...] | None = None, stream: bool = False, 
             PRESENCE[name] = presence
         else:
             PRESENCE.pop(name, None)
+        if sources_key is not None:
+            SOURCES_KEY[name] = sources_key
+        else:
+            SOURCES_KEY.pop(name, None)
         return fn
     return register
 
@@ -83,21 +93,31 @@ class _Recorder(Mapping):
 def shared_base_relation(name: str, ctx, source, window: str | None, options: Mapping[str, Any],
                          sources: Mapping[str, Any] | None = None, alias: str = "base") -> sa.FromClause:
     """The base as a FROM clause, evaluated once per run: materialised in a temporary table
-    shared (``ctx.shared_base``) by every variant and measure with the same base, sources,
-    window, periods and values of the options the base reads. Streamed bases are subqueries."""
+    shared (``ctx.shared_base``) by every variant and measure with the same base, source, input
+    from the other sources (``_sources_key``), window, periods and values of the options the
+    base reads. Streamed bases are subqueries."""
     recorder = _Recorder(options)
     select = base_relation(name, ctx, source, window, recorder, sources=sources)
     if name in STREAMED or not getattr(ctx, "share", False):
         return select.subquery(alias)
     used = {k: options.get(k) for k in sorted(recorder.used)}
-    key = (name, window, getattr(source, "name", None),
-           tuple(sorted((k, getattr(s, "name", None)) for k, s in (sources or {}).items())),
+    key = (name, window, getattr(source, "name", None), _sources_key(name, ctx, source, sources),
            tuple(p.label for p in ctx.periods_list), ctx.age_bands,
            json.dumps(used, sort_keys=True, default=str))
 
     def build():
         return ctx.session.materialize(ctx.session.new_name(f"base_{name}"), select)
     return ctx.shared_base(key, build).alias(alias)
+
+
+def _sources_key(name: str, ctx, source, sources: Mapping[str, Any] | None) -> Any:
+    """What base ``name`` reads of the plan's sources besides ``source``: nothing when its
+    function takes no ``sources``; its ``sources_key`` when it has one; else their names."""
+    if "sources" not in inspect.signature(BASES[name]).parameters:
+        return ()
+    if name in SOURCES_KEY:
+        return ("read", SOURCES_KEY[name](ctx, source, dict(sources or {})))
+    return tuple(sorted((k, getattr(s, "name", None)) for k, s in (sources or {}).items()))
 
 
 def present_periods(name: str, ctx, source, window: str | None, options: Mapping[str, Any]) -> set[str] | None:

@@ -213,10 +213,25 @@ def _coverage_regions(ctx, sources):
     return sa.union(*parts) if len(parts) > 1 else parts[0].distinct()
 
 
-@base("covered_cases", kinds=("midas", "intygsstatistik"))
+def _coverage_key(ctx, source, sources):
+    """What ``covered_cases`` reads of the other sources: the covered region codes themselves
+    (a units survey and a PAS extract of the same regions give the same base)."""
+    regions = _coverage_regions(ctx, _others(source, sources))
+    if regions is None:
+        return None
+    names = tuple(sorted((k, getattr(s, "name", None)) for k, s in _others(source, sources).items()))
+    return ctx.cached(("coverage", names), lambda: tuple(sorted(
+        str(r[0]) for r in ctx.session.execute(sa.select(regions.subquery("cov").c[0])).fetchall())))
+
+
+def _others(source, sources):
+    return {k: v for k, v in (sources or {}).items() if k != source.kind}
+
+
+@base("covered_cases", kinds=("midas", "intygsstatistik"), sources_key=_coverage_key)
 def covered_cases_base(ctx, source, window, options, sources=None):
     c = cases_base(ctx, source, window, options).subquery("cc")
-    regions = _coverage_regions(ctx, {k: v for k, v in (sources or {}).items() if k != source.kind})
+    regions = _coverage_regions(ctx, _others(source, sources))
     covered = sa.true() if regions is None else c.c.region_code.in_(sa.select(regions.subquery("cov").c[0]))
     return sa.select(*c.c, covered.label("in_coverage"))
 

@@ -6,8 +6,8 @@ Two more per-run caches of temporary tables, shared by every measure of the run:
 * ``cached(key, build)`` — small helper tables of the bases that do not depend on the periods
   (the PAS contacts carrying a KVÅ code, the regions a source covers): built on first use,
   kept for the run.
-* ``shared_base(key, build)`` — materialised base relations, one per (base, sources, window,
-  the options the base reads, periods): the variants and measures on the same base read one
+* ``shared_base(key, build)`` — materialised base relations, one per (base, source, what it
+  reads of the other sources, window, the options the base reads, periods): the variants and measures on the same base read one
   table instead of evaluating the base again. Only the ``SHARED_BASES`` most recently used
   are kept; older ones are dropped (they can be large)."""
 from __future__ import annotations
@@ -101,4 +101,7 @@ class RunContext:
         self.session.execute(sa.text(f'DROP TABLE IF EXISTS "{table.name}"'))
 
 
-SHARED_BASES = 2
+#: 3: a variant reads up to two shared bases (its denominator's and a count's, e.g. covered
+#: cases and the units survey); the third keeps the previous group's main base for the group
+#: after it (the national job builds 25 instead of 28 bases: ``tests/engine/test_shared_bases.py``)
+SHARED_BASES = 3
