@@ -103,5 +103,5 @@ class RunContext:
 
 #: 3: a variant reads up to two shared bases (its denominator's and a count's, e.g. covered
 #: cases and the units survey); the third keeps the previous group's main base for the group
-#: after it (the national job builds 25 instead of 28 bases: ``tests/engine/test_shared_bases.py``)
+#: after it (the all-measures job builds 25 bases; 28 when 2 are kept)
 SHARED_BASES = 3
