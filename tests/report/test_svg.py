@@ -79,8 +79,32 @@ def test_a_report_rerun_renders_no_chart(small_output, monkeypatch):
         raise AssertionError("rendered again")
     monkeypatch.setattr(svg, "to_svg", boom)
     monkeypatch.setattr(svg, "_start", lambda n: pytest.fail("worker started"))
+    # a cached chart is found by its cells (html.chart_key): its spec is not even built
+    from indikatorer.report import charts
+    monkeypatch.setattr(charts, "measure_chart", lambda *a, **k: pytest.fail("chart spec built"))
     assert page(write_report(small_output)) == first
     assert len(list(cache.glob("*.svg"))) == n
+
+
+def test_the_chart_key_follows_the_cells_and_the_chart_code(small_output, monkeypatch):
+    """``html.chart_key``: another value in any cell, another variant, or another version of
+    the chart code gives another key; the run id alone does not (a re-run hits the cache)."""
+    from indikatorer.report import html
+    from indikatorer.report.data import load_output
+    data = load_output(small_output)
+    view = html._view(data, "7.4", "midas")
+    key = html.chart_key(view)
+    rerun = html.make_view(view.rows.assign(run_id="another-run"), "7.4", "midas", "proportion")
+    assert html.chart_key(rerun) == key
+    for col, value in (("value", 0.123), ("quality_flags", "dq:x"), ("region_name", "X"), ("suppressed", True)):
+        rows = view.rows.copy()
+        rows.iloc[0, rows.columns.get_loc(col)] = value
+        assert html.chart_key(html.make_view(rows, "7.4", "midas", "proportion")) != key, col
+    assert html.chart_key(html.make_view(view.rows, "7.4", "midas:persons", "proportion")) != key
+    assert html.chart_key(html.make_view(view.rows, "7.4", "midas", "mean")) != key      # not a proportion
+    monkeypatch.setattr(svg, "_code_version", None)
+    monkeypatch.setattr(svg, "RENDER_VERSION", svg.RENDER_VERSION + "-next")
+    assert html.chart_key(view) != key
 
 
 def _dejavu_installed() -> bool:

@@ -4,7 +4,10 @@ offline, from a file share or attached to an e-mail."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import html
+import json
 import os
 import re
 import uuid
@@ -17,7 +20,7 @@ import pandas as pd
 
 from ..codes import RIKET
 from ..spec.measures import MeasureSpec
-from . import charts
+from . import charts, svg
 from .data import (APPROXIMATE_TEXT, CI_METHOD_LABELS, DQ_MARKER, NO_DATA, NO_DATA_TEXT, OTHER_MARKER,
                    STATISTIC_LABELS, SUPPRESSED, SUPPRESSED_TEXT, UNIT_LABELS, OutputData, flag_label, flag_marker,
                    flags_of, format_count, format_value, is_missing, keep_region, period_sort_key, region_label,
@@ -91,7 +94,7 @@ def render_report(data: OutputData, *, generated: dt.datetime | None = None, bas
     def specs():                    # built while the workers render the charts before
         for k in keys:
             view = _view(data, *k)
-            yield view.prefix, view.chart
+            yield view.prefix, (lambda v=view: v.chart), chart_key(view)
             # the variant's HTML (tables…) too, so that little is left to do once the last chart is in
             variants[k] = _variant(view, chart, data.catalogue.get(k[0]), _variant_info(manifest, *k))
     svgs = dict(zip(keys, charts.render_many(specs(), cache=cache, expected=len(keys))))
@@ -200,15 +203,23 @@ def _measure(data: OutputData, mid: str, manifest: dict, variants: dict, svgs: d
 
 @dataclass
 class View:
-    """One measure/variant: its top-level rows, periods, unit, regions and chart spec."""
+    """One measure/variant: its top-level rows, periods, unit, regions and chart spec (built
+    when first read: a chart found in the cache by ``chart_key`` needs no spec)."""
     mid: str
     variant: str
     rows: pd.DataFrame
     periods: charts.Periods
     unit: str
     regions: list[str]
-    chart: dict
+    proportion: bool
     prefix: str
+
+    @functools.cached_property
+    def chart(self) -> dict:
+        # named variants (``midas:persons``) get the regional comparison only: with dozens of
+        # variants the full chart of each would make the report slow to write and to read
+        return charts.measure_chart(self.rows, self.regions, self.periods.trend, self.unit, self.proportion,
+                                    compact=":" in self.variant, latest=self.periods.latest)
 
     @property
     def latest(self) -> str:
@@ -232,12 +243,19 @@ def make_view(rows: pd.DataFrame, mid: str, variant: str, statistic: str | None)
     unit = str(rows["value_unit"].dropna().iloc[0]) if rows["value_unit"].notna().any() else ""
     regions = [c for c in region_order(rows["region_code"].unique()) if keep_region(rows, c)]
     proportion = unit == "andel" and (statistic is None or statistic == "proportion")
-    # named variants (``midas:persons``) get the regional comparison only: with dozens of
-    # variants the full chart of each would make the report slow to write and to read
-    chart = charts.measure_chart(rows, regions, periods.trend, unit, proportion, compact=":" in variant,
-                                 latest=periods.latest)
     prefix = f"c-{anchor(mid)}-{re.sub(r'[^A-Za-z0-9]+', '-', variant)}"
-    return View(mid, variant, rows, periods, unit, regions, chart, prefix)
+    return View(mid, variant, rows, periods, unit, regions, proportion, prefix)
+
+
+def chart_key(view: View) -> str:
+    """The SVG cache key of a view's chart without building it: a hash of everything the chart
+    is made of — its cells (every column but ``run_id``, in ``OutputData.rows``' order), the
+    prefix, ``proportion``, and the code that turns them into an SVG (``svg.code_version``)."""
+    cols = [c for c in view.rows.columns if c != "run_id"]
+    cells = pd.util.hash_pandas_object(view.rows[cols], index=False).to_numpy()
+    head = json.dumps([svg.code_version(), view.prefix, view.proportion, cols,
+                       [str(view.rows[c].dtype) for c in cols]])
+    return hashlib.sha256(head.encode("utf-8") + cells.tobytes()).hexdigest()
 
 
 def _variant(view: View, svg: str, spec: MeasureSpec | None, vinfo: dict) -> str:

@@ -7,11 +7,12 @@ the runner hands each variant's cells, as soon as they are finished, to one back
 what the database leaves of the cores). That process builds the chart spec the report will build
 (``html.make_view`` over the top-level cells, read from Arrow in the order and types the report
 reads the published Parquet in) and renders it into the cache folder ``svg.render_many`` reads,
-under the hash of the spec itself. When the report is written, a chart whose spec is unchanged
+under the hash of the cells and the chart code (``html.chart_key``). When the report is written, a chart whose spec is unchanged
 is read from the cache; one that changed since — a data-quality warning flagged its cells after
 the measures, or some of its periods were carried over from the previous version instead of
 computed — or that was not rendered in time is rendered then, as before. So the cache can only
-save time, never change a chart; and nothing here can fail a run: any error costs the cache hits."""
+save time, never change a chart (the report finds a chart by the same key, without building its
+spec); and nothing here can fail a run: any error costs the cache hits."""
 from __future__ import annotations
 
 import json
@@ -103,12 +104,12 @@ def render_one(cache: Path, measure_id: str, variant: str, statistic: str | None
     """Render the chart of the cells in ``path`` into ``cache`` (unless it is there); its file name."""
     import pyarrow.feather as feather
     from .data import ROW_ORDER
-    from .html import make_view
-    from .svg import _write_cached, cache_key, to_svg
+    from .html import chart_key, make_view
+    from .svg import _write_cached, to_svg
     rows = feather.read_table(path).to_pandas()
     rows = rows.sort_values(ROW_ORDER, kind="stable").reset_index(drop=True)
     view = make_view(rows, measure_id, variant, statistic)
-    name = f"{cache_key(view.prefix, view.chart)}.svg"
+    name = f"{chart_key(view)}.svg"
     if not (cache / name).is_file():
         _write_cached(cache / name, to_svg(view.chart, view.prefix), 0o644)
     return name

@@ -167,6 +167,28 @@ def _start(n: int) -> list[_Worker]:
 
 # --------------------------------------------------------------------------- cache
 
+_code_version: str | None = None
+#: the modules whose code makes a chart's SVG out of its cells (``html.chart_key``)
+CHART_CODE = ("charts.py", "data.py", "html.py", "svg.py")
+
+
+def code_version() -> str:
+    """A hash of the code that turns cells into an SVG (``CHART_CODE``, the bundled fonts'
+    names and sizes, vl-convert's version, ``RENDER_VERSION``): a cached chart keyed by its cells
+    is not reused after any of it changed."""
+    global _code_version
+    if _code_version is None:
+        import vl_convert as vlc
+        h = hashlib.sha256(json.dumps([RENDER_VERSION, getattr(vlc, "__version__", "")]).encode())
+        here = Path(__file__).resolve().parent
+        for name in CHART_CODE:
+            h.update(name.encode() + b"\0" + (here / name).read_bytes())
+        for font in sorted(FONT_DIR.glob("*.ttf")):
+            h.update(f"{font.name}:{font.stat().st_size}".encode())
+        _code_version = h.hexdigest()
+    return _code_version
+
+
 def cache_key(prefix: str, spec: dict) -> str:
     import vl_convert as vlc
     text = json.dumps([RENDER_VERSION, getattr(vlc, "__version__", ""), prefix, spec], sort_keys=True,
@@ -208,9 +230,11 @@ def prune_cache(cache: Path, keep: set[str]) -> None:
 
 # --------------------------------------------------------------------------- rendering
 
-def render_many(items: Iterable[tuple[str, dict]], workers: int | None = None, cache: Path | None = None,
+def render_many(items: Iterable[tuple], workers: int | None = None, cache: Path | None = None,
                 mode: int = 0o644, expected: int | None = None) -> list[str]:
-    """The SVGs of ``[(prefix, spec), …]`` in order. vl-convert renders on one JavaScript
+    """The SVGs of ``[(prefix, spec), …]`` in order; an item may also be ``(prefix, make_spec,
+    key)``: a function that builds the spec, called only when the chart is not in the cache
+    under ``key`` (see ``html.chart_key``). vl-convert renders on one JavaScript
     runtime per process (threads do not help), so many charts are rendered by worker processes,
     each taking the next chart when it is free; ``INDIKATORER_REPORT_WORKERS`` sets their number
     (1: render here). A chart a worker fails on is redone here. ``items`` may be a generator
@@ -250,14 +274,20 @@ def render_many(items: Iterable[tuple[str, dict]], workers: int | None = None, c
             alive.close()
 
     try:
-        for i, (prefix, spec) in enumerate(items):
+        for i, item in enumerate(items):
+            prefix, spec = item[0], item[1]
+            key = item[2] if len(item) > 2 else None
             got.append((prefix, spec))
             out.append(None)
             if cache is not None:
-                keys.append(f"{cache_key(prefix, spec)}.svg")
+                if key is None:
+                    spec = spec() if callable(spec) else spec
+                    key = cache_key(prefix, spec)
+                keys.append(f"{key}.svg")
                 out[i] = _read_cached(cache / keys[i])
                 if out[i] is not None:
                     continue
+            got[i] = (prefix, spec() if callable(spec) else spec)
             rendered.append(i)
             if workers > 1 and not threads and expected - i > 1:
                 for w in _start(workers):            # at the first chart to render
