@@ -153,6 +153,8 @@ def _assert_fast_equals_general(root, kind, path, periods_too=False):
         fast = build_cases(session, rule, job.data_as_of, prefix="f_")
         slow = build_cases(session, rule, job.data_as_of, prefix="s_", fast=False)
         assert _all_rows(session, fast.cases) == _all_rows(session, slow.cases)
+        ids = [r[0] for r in session.execute(sa.select(fast.cases.c.case_id)).fetchall()]
+        assert None not in ids and len(set(ids)) == len(ids)
         if periods_too:
             assert _all_rows(session, fast.periods) == _all_rows(session, slow.periods)
 

@@ -119,6 +119,9 @@ def _case_cols(c):
 
 # DuckDB: pick the index case over narrow rows (tests switch it off to compare with the window)
 NARROW_INDEX = True
+# The index case of a person and period is the first in this order (group_key, case_seq: the
+# first vårdgivare's case when one patient's cases at several end and start on the same days)
+INDEX_ORDER = ("end_date", "start_date", "group_key", "case_seq", "case_id")
 
 CASE_EXTRA = ("case_id", "start_date", "end_date", "length_gross", "length_net", "ended", "age", "diagnosis",
               "employment", "vardgivare_id")
@@ -156,7 +159,7 @@ def cases_base(ctx, source, window, options):
 @base("index_cases", kinds=("midas", "intygsstatistik"))
 def index_cases_base(ctx, source, window, options):
     """One row per person and period: the person's *index case* = their first case ended in
-    the period (by end date, then start date), with ``resick_days`` = days from the index
+    the period (by ``INDEX_ORDER``: end date, start date, …), with ``resick_days`` = days from the index
     case's end to the start of the person's next case (NULL when none)."""
     ct = ctx.cases(source, int(options.get("max_gap_days", 5)))
     c, p = ct.cases, ctx.periods
@@ -165,7 +168,7 @@ def index_cases_base(ctx, source, window, options):
         idx = _index_cases_narrow(c, p, ended_in)
     else:
         rn = sa.func.row_number().over(partition_by=[p.c.period, c.c.person_key],
-                                       order_by=[c.c.end_date, c.c.start_date, c.c.case_id]).label("rn")
+                                       order_by=[c.c[k] for k in INDEX_ORDER]).label("rn")
         ranked = sa.select(*_period_cols(p), *_case_cols(c), *[c.c[k] for k in CASE_EXTRA], rn).select_from(
             c.join(p, ended_in)).subquery("ranked")
         idx = sa.select(*[col for col in ranked.c if col.key != "rn"]).where(ranked.c.rn == 1).subquery("idx")
@@ -180,10 +183,10 @@ def index_cases_base(ctx, source, window, options):
 
 def _index_cases_narrow(c, p, ended_in):
     """DuckDB: the index case of each person and period picked over narrow rows (period,
-    person, ``arg_min`` of case_id by (end date, start date, case_id)), then the wide case
+    person, ``arg_min`` of case_id by ``INDEX_ORDER``), then the wide case
     and period columns joined by case_id: the same rows as the window over wide rows, without
     sorting them (case_id is unique)."""
-    key = sa.func.row(c.c.end_date, c.c.start_date, c.c.case_id)
+    key = sa.func.row(*[c.c[k] for k in INDEX_ORDER])
     picks = sa.select(p.c.period, sa.func.arg_min(c.c.case_id, key).label("idx_case")).select_from(
         c.join(p, ended_in)).group_by(p.c.period, c.c.person_key).subquery("picks")
     return sa.select(*_period_cols(p), *_case_cols(c), *[c.c[k] for k in CASE_EXTRA]).select_from(
