@@ -153,6 +153,8 @@ def _assert_fast_equals_general(root, kind, path, periods_too=False):
         fast = build_cases(session, rule, job.data_as_of, prefix="f_")
         slow = build_cases(session, rule, job.data_as_of, prefix="s_", fast=False)
         assert _all_rows(session, fast.cases) == _all_rows(session, slow.cases)
+        ids = [r[0] for r in session.execute(sa.select(fast.cases.c.case_id)).fetchall()]
+        assert None not in ids and len(set(ids)) == len(ids)
         if periods_too:
             assert _all_rows(session, fast.periods) == _all_rows(session, slow.periods)
 
@@ -209,3 +211,45 @@ def test_intygsstatistik_picks_match_reference(tmp_path_factory, raw):
             rows = session.execute(sa.select(c.c.person_key, c.c.group_key, c.c.start_date, c.c.diagnosis,
                                              c.c.region_code, c.c.unit_id, c.c.sex, c.c.age)).fetchall()
             assert {(p, vg, s): tuple(rest) for p, vg, s, *rest in rows} == ref
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(intyg_st, min_size=1, max_size=14))
+def test_index_cases_narrow_equals_window(tmp_path_factory, raw):
+    """The index-case base picked over narrow rows (DuckDB ``arg_min``) equals the window over
+    wide rows: one case per person and period, the first by end date, start date, case_id
+    (several vårdgivare give one patient cases with equal dates: the case_id tie-break shows)."""
+    from helpers import intyg_row, write_intygsstatistik
+    from indikatorer.compile import bases
+    from indikatorer.compile.bases import base_relation
+    from indikatorer.engine.context import RunContext
+    from indikatorer.engine.session import open_session
+    from indikatorer.job import load_job
+    from indikatorer.sources import load_source
+
+    root = tmp_path_factory.mktemp("index")
+    intyg = [intyg_row(f"i{k}", p, (BASE + dt.timedelta(days=sig)).isoformat(), vg=vg, diag=d, age=20 + sig)
+             for k, (p, vg, s, n, g, sig, d) in enumerate(raw)]
+    # every certificate's period at both vårdgivare: equal case dates for one patient
+    perioder = [[f"i{k}", g, (BASE + dt.timedelta(days=s)).isoformat(), (BASE + dt.timedelta(days=s + n)).isoformat()]
+                for k, (p, vg, s, n, g, sig, d) in enumerate(raw)]
+    intyg += [intyg_row(f"j{k}", p, (BASE + dt.timedelta(days=sig)).isoformat(), vg="VG2" if vg == "VG1" else "VG1",
+                        diag="J06", age=70) for k, (p, vg, s, n, g, sig, d) in enumerate(raw) if k % 2 == 0]
+    perioder += [[f"j{k}", g, (BASE + dt.timedelta(days=s)).isoformat(), (BASE + dt.timedelta(days=s + n)).isoformat()]
+                 for k, (p, vg, s, n, g, sig, d) in enumerate(raw) if k % 2 == 0]
+    write_intygsstatistik(root, intyg, perioder)
+    job = load_job(write_job(root, {"src": {"kind": "intygsstatistik", "path": "intyg/"}}, data_as_of=AS_OF.isoformat(),
+                             periods=["2020", "2020Q1", "2020Q2"]))
+    with open_session() as session:
+        src = load_source(session, job, "src")
+        ctx = RunContext(job, session, {"src": src}, job.period_list)
+        got = {}
+        for narrow in (True, False):
+            bases.NARROW_INDEX = narrow
+            try:
+                got[narrow] = _all_rows(session, session.materialize(
+                    f"ic{int(narrow)}", base_relation("index_cases", ctx, src, "ended_in_period", {})))
+            finally:
+                bases.NARROW_INDEX = True
+        assert got[True] == got[False]
+        assert len({(r[0], r[5]) for r in got[True]}) == len(got[True])     # one row per period and person

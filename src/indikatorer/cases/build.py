@@ -2,13 +2,15 @@
 
 1. ``case_periods``: every period (narrow: keys, dates, grade, ord, the columns the picks order
    by and ``attr_row``, the period's row in the rule's ``attributes``) with ``prev_max_end`` =
-   the running maximum end date of the entity's earlier periods (ordered by start, end, ord); a
+   the running maximum end date of the entity's earlier periods (ordered by start, end, ord; the
+   entity is person_key and group_key, or person_key alone for a rule with ``one_group``); a
    period starts a new case when ``start - prev_max_end - 1 > max_gap`` — comparing with the
    running maximum means a nested period never splits a case. ``case_seq`` numbers the cases
    of an entity, ``starts_case`` marks the first period of each case (in that order);
    ``new_days`` is the number of calendar days the period adds to the union of earlier periods
    (fewer than its own days exactly when it overlaps an earlier period of the case).
-2. ``cases``: start, end, gross days (sum of ``new_days`` = days covered by at least one
+2. ``cases``: ``case_id`` (the smallest ord of the case's periods: unique, not a number in
+   some order), start, end, gross days (sum of ``new_days`` = days covered by at least one
    period; gap days are not sick-leave days), net days (per elementary segment the highest
    grade / 100), whether the case has ended by ``data_as_of`` (end + max_gap < data_as_of),
    and the attributes the rule picks: a pick is the ``attr_row`` of the case's first row in its
@@ -17,10 +19,11 @@
 
 Fast paths (same numbers as the general ones; tests/engine/test_cases_property.py compares
 them): a case whose periods do not overlap has net days = sum(days × grade) / 100, so the
-elementary segments are built only for cases with overlapping periods; a pick in the case
-order (start, end, ord) is the case's first period, taken in the case aggregate with
-``max(attr_row) FILTER (WHERE starts_case)`` (exactly one row per case) instead of a window and
-a join; on DuckDB another pick in one direction is ``arg_min``/``arg_max`` of ``attr_row``.
+elementary segments are built only for cases with overlapping periods (their periods selected
+once, in a CTE); a pick in the case order (start, end, ord) is the case's first period, taken
+in the case aggregate with ``max(attr_row) FILTER (WHERE starts_case)`` (exactly one row per
+case) instead of a window and a join; on DuckDB another pick in one direction is
+``arg_min``/``arg_max`` of ``attr_row``.
 """
 from __future__ import annotations
 
@@ -54,7 +57,8 @@ def build_cases(session: Session, rule: CaseRule, data_as_of: dt.date, age_bands
     the reference the fast paths are tested against."""
     gap = rule.max_gap
     inp = rule.input.subquery("inp")
-    ent = [inp.c.person_key, inp.c.group_key]
+    # the entity: person_key alone when group_key is the same for every period (MiDAS)
+    ent = [inp.c.person_key] if rule.one_group else [inp.c.person_key, inp.c.group_key]
     order = [inp.c.start_date, inp.c.end_date, inp.c.ord]
     prev_max = sa.func.max(inp.c.end_date).over(partition_by=ent, order_by=order, rows=(None, -1))
     s1 = sa.select(*inp.c, prev_max.label("prev_max_end")).subquery("s1")
@@ -63,7 +67,7 @@ def build_cases(session: Session, rule: CaseRule, data_as_of: dt.date, age_bands
     new_days = sa.case(
         (s1.c.prev_max_end.is_(None), s1.c.end_date - s1.c.start_date + 1),
         else_=sa.func.greatest(0, s1.c.end_date - sa.func.greatest(s1.c.start_date, s1.c.prev_max_end + 1) + 1))
-    seq = sa.func.sum(is_new).over(partition_by=[s1.c.person_key, s1.c.group_key],
+    seq = sa.func.sum(is_new).over(partition_by=[s1.c[c.key] for c in ent],
                                    order_by=[s1.c.start_date, s1.c.end_date, s1.c.ord], rows=(None, 0))
     cp_sel = sa.select(*[c for c in s1.c if c.key != "prev_max_end"],
                        sa.cast(seq, sa.BigInteger).label("case_seq"), sa.cast(new_days, sa.BigInteger).label("new_days"),
@@ -79,8 +83,8 @@ def build_cases(session: Session, rule: CaseRule, data_as_of: dt.date, age_bands
     pick_of = {id(p): f"pick{k}" for k, p in enumerate(rule.picks)}
     days = cp.c.end_date - cp.c.start_date + 1
     core_sel = sa.select(
-        # numbered here, where the rows are narrow, rather than in the wide final select
-        sa.func.row_number().over(order_by=[cp.c.person_key, cp.c.group_key, cp.c.case_seq]).label("case_id"),
+        # the case's smallest ord: unique (a period is in one case) without numbering the cases
+        sa.func.min(cp.c.ord).label("case_id"),
         cp.c.person_key, cp.c.group_key, cp.c.case_seq,
         sa.func.min(cp.c.start_date).label("start_date"), sa.func.max(cp.c.end_date).label("end_date"),
         sa.cast(sa.func.sum(cp.c.new_days), sa.BigInteger).label("length_gross"),
@@ -95,7 +99,9 @@ def build_cases(session: Session, rule: CaseRule, data_as_of: dt.date, age_bands
 
     if fast:
         # elementary segments only for the cases with overlapping periods
-        sub = sa.select(*cp.c).select_from(cp.join(core, _on(cp, core))).where(core.c.overlapping == 1).subquery("ocp")
+        # a CTE: read by the segment bounds (twice) and the covering join, computed once
+        sub = sa.select(*[cp.c[c] for c in (*KEYS, "start_date", "end_date", "grade")]).select_from(
+            cp.join(core, _on(cp, core))).where(core.c.overlapping == 1).cte("ocp")
         net = _net_days(sub).subquery("net")
         net_col = sa.case((core.c.overlapping == 1, sa.func.coalesce(net.c.length_net, 0.0)),
                           else_=core.c.grade_days / 100.0)

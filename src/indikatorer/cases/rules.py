@@ -38,6 +38,7 @@ class CaseRule:
     age_from_birth_year: bool
     max_gap: int = 5
     notes: list[str] = field(default_factory=list)
+    one_group: bool = False     # group_key is the same for every period: cases per person_key alone
 
 
 def _midas(src: LoadedSource, max_gap: int) -> CaseRule:
@@ -56,7 +57,7 @@ def _midas(src: LoadedSource, max_gap: int) -> CaseRule:
     first = Pick((("start_date", False), ("end_date", False), ("ord", False)),
                  ("diagnosis", "sex_raw", "birth_year", "region_raw", "employment", "care_level", "unit_id",
                   "vardgivare_id"))
-    return CaseRule("midas", sel, attrs, [first], age_from_birth_year=True, max_gap=max_gap)
+    return CaseRule("midas", sel, attrs, [first], age_from_birth_year=True, max_gap=max_gap, one_group=True)
 
 
 def _intygsstatistik(src: LoadedSource, max_gap: int) -> CaseRule:
