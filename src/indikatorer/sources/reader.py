@@ -17,6 +17,7 @@ from ..job import Job
 from ..spec.layouts import Layout, TableSpec, load_layout
 from .codemaps import map_expression
 from .files import ascending_without_repeats, find_table_file, open_raw
+from .values import ValueCounts
 from .pseudonym import Pseudonymiser, looks_like_personnummer, read_key
 from ..compile.dialects import clean_text as _plain_clean_text, parse_value
 from ..spec.layouts import load_code_maps
@@ -39,6 +40,9 @@ class LoadedTable:
     # columns the reader proved to hold no value twice (``_proved_unique``): the gate's
     # uniqueness check need not count their duplicates
     unique: frozenset = frozenset()
+    # the low-cardinality columns whose values the checks may count on the raw file (a view
+    # read in place; ``sources.values``); None: count them in ``relation``
+    value_counts: ValueCounts | None = None
 
 
 @dataclass
@@ -149,12 +153,7 @@ def _normalise(session: Session, loaded: LoadedSource, tname: str, tspec: TableS
             continue
         used.add(actual)
         src = raw_rel.c[actual]
-        if cspec.type == "string":
-            value = clean_text(src, raw_types[actual], session.dialect, actual not in dictionary)
-        else:
-            value = parse_value(src, cspec.type, raw_types[actual], session.dialect, decimal_comma)
-        if cspec.map:
-            value = map_expression(value, cspec.map)
+        value = _value_of(src, cspec, raw_types[actual], session.dialect, decimal_comma, actual not in dictionary)
         raw_of[col] = (src, value, actual, cspec)
         if cspec.identifier == "person":
             if pseudo is not None:
@@ -191,11 +190,42 @@ def _normalise(session: Session, loaded: LoadedSource, tname: str, tspec: TableS
     finally:
         for cleanup in cleanups:
             cleanup()
-    rows = session.scalar(sa.select(sa.func.count()).select_from(rel))
+    values = None
+    if as_view and not joins:
+        # the view is a projection of the raw file, row for row: the file's row count (from
+        # the Parquet footers) is the view's, without computing the view
+        rows = session.scalar(sa.select(sa.func.count()).select_from(raw_rel))
+        values = _value_counts(raw_rel, raw_of, raw_types, dictionary, session.dialect, decimal_comma)
+    else:
+        rows = session.scalar(sa.select(sa.func.count()).select_from(rel))
     if rows == 0:
         loaded.notes.append(f"{Path(origin).name}: table `{tname}` has no rows")
     return LoadedTable(tname, rel, origin, rows or 0, "", {c: s.type for c, s in tspec.columns.items()},
-                       frozenset(not_null) if rows else frozenset(), unique)
+                       frozenset(not_null) if rows else frozenset(), unique, values)
+
+
+def _value_of(src, cspec, raw_type: str, dialect: str, decimal_comma: bool, guarded: bool = True):
+    """The normalised value of a raw column (trimmed text or parsed value, then the code map)."""
+    if cspec.type == "string":
+        value = clean_text(src, raw_type, dialect, guarded)
+    else:
+        value = parse_value(src, cspec.type, raw_type, dialect, decimal_comma)
+    if cspec.map:
+        value = map_expression(value, cspec.map)
+    return value
+
+
+def _value_counts(raw_rel, raw_of: dict, raw_types: dict[str, str], dictionary: frozenset, dialect: str,
+                  decimal_comma: bool) -> ValueCounts | None:
+    """The columns of a view read in place whose raw Parquet column is dictionary-encoded
+    throughout (few distinct values) and not person-identifying: the checks count their
+    values on the raw column (``sources.values``)."""
+    columns = {}
+    for col, (_, _, actual, cspec) in raw_of.items():
+        if actual in dictionary and cspec.identifier is None:
+            columns[col] = (actual, lambda x, c=cspec, t=raw_types[actual]: _value_of(x, c, t, dialect, decimal_comma,
+                                                                                      guarded=False))
+    return ValueCounts(raw_rel, columns) if columns else None
 
 
 _UNCHANGED = object()          # in ``_check_values``' answer: the ``unchanged`` column is its raw text
