@@ -7,7 +7,10 @@ sources/files.py ``ascending_without_repeats``) give GX's and the plain expressi
 * a one-column key is proved unique only when its raw values strictly ascend per row group,
   the row groups do not overlap and normalising changes no value; duplicates (also ones that
   appear only after trimming), disorder and overlapping row groups are not proved, and the
-  gate's uniqueness result is then GX's own."""
+  gate's uniqueness result is then GX's own;
+* the reader's first pass over guarded text columns (values that trimming may change, NULLs)
+  finds the same missing values (with the first row) and the same changed keys as the exact
+  checks alone."""
 from __future__ import annotations
 
 import random
@@ -153,3 +156,60 @@ def test_a_wrong_proof_would_be_caught(tmp_path, monkeypatch):
     with open_session() as s:
         src = load_source(s, job, "pas")
         assert src.tables["kontakter"].unique == frozenset({"kontakt_id"})
+
+
+def _pas_plain(tmp_path, ids: list, persons: list | None = None) -> object:
+    """A PAS file without dictionary encoding: the reader checks its ids with the guarded
+    ``clean_text`` (the dictionary-encoded columns of ``_pas`` use the plain one)."""
+    n = len(ids)
+    table = pa.table({"kontakt_id": ids, "person_id": persons or [f"p{i % 3}" for i in range(n)],
+                      "kontaktdatum": pd.to_datetime(["2020-03-01"] * n).date,
+                      "utskrivningsdatum": pd.to_datetime(["2020-03-02"] * n).date,
+                      **{c: [v] * n for c, v in (("vardgivare_id", "G1"), ("vardenhet_id", "E1"), ("lan_kod", "01"),
+                                                 ("vardniva", "PV"), ("kontakttyp", "BESOK"), ("yrkeskategori", "LAK"),
+                                                 ("hdia", "F43.2"), ("dia", "F43.2"))},
+                      "op": pa.array([None] * n, pa.string())})
+    (tmp_path / "pas").mkdir()
+    pq.write_table(table, tmp_path / "pas" / "kontakter.parquet", use_dictionary=False, row_group_size=2)
+    return load_job(write_job(tmp_path, {"pas": {"kind": "pas", "path": "pas/"}}))
+
+
+@pytest.mark.parametrize("ids,persons,outcome", [
+    (["K1", "K2", "K3", "K4"], None, frozenset({"kontakt_id"})),
+    (["K1", "K2", " K3", "K4"], None, frozenset()),               # normalising changes a value: not proved
+    (["K1", "K2", "K3 ", "K4"], None, frozenset()),
+    (["K1", "K2", "K3\u00a0", "K4"], None, frozenset()),
+    (["K1", "K2", "K3é", "K4"], None, frozenset({"kontakt_id"})),  # non-ASCII: checked exactly, unchanged
+    (["K1", "K2", "  ", "K4"], None, "column `kontakt_id`, row 3"),  # blank: missing in a required column
+    (["K1", "K2", None, "K4"], None, "column `kontakt_id`, row 3"),
+    (["K1", "K2", "K3", "K4"], ["p1", "\u3000", "p2", " "], "column `person_id`, row 2"),
+])
+def test_the_reader_s_first_pass_finds_what_the_exact_checks_find(tmp_path, monkeypatch, ids, persons, outcome):
+    """The reader first counts the values a guarded ``clean_text`` would trim (cheaper than
+    trimming) and checks exactly only where there are any: the same proofs and the same errors
+    (with the first row) as the exact checks alone (the guard switched off)."""
+    from indikatorer.errors import SourceError
+    from indikatorer.sources import reader
+    job = _pas_plain(tmp_path, ids, persons)
+
+    def load():
+        with open_session() as s:
+            try:
+                return load_source(s, job, "pas").tables["kontakter"].unique
+            except SourceError as exc:
+                return str(exc)
+
+    sent: list[str] = []
+    with monkeypatch.context() as m:
+        real = reader._trim_guard
+        m.setattr(reader, "_trim_guard", lambda *a, **k: sent.append(1) or real(*a, **k))
+        fast = load()
+    assert sent, "the guarded path was not taken"
+    with monkeypatch.context() as m:
+        m.setattr(reader, "_trim_guard", lambda *a, **k: None)
+        exact = load()
+    assert fast == exact
+    if isinstance(outcome, str):
+        assert isinstance(fast, str) and outcome in fast and "value missing in a required column" in fast
+    else:
+        assert fast == outcome

@@ -71,13 +71,17 @@ class SuiteRun:
 def run_suite_on_table(conn: sa.Connection, suite: SuiteFile, table_name: str, *, target: str,
                        params: dict[str, Any], tables: dict[str, str], identifiers: set[str],
                        rows: int | None, source: str | None = None, id_suffix: bool = True,
-                       not_null: frozenset = frozenset(), unique: frozenset = frozenset()) -> SuiteRun:
+                       not_null: frozenset = frozenset(), unique: frozenset = frozenset(), values=None,
+                       row_count: int | None = None) -> SuiteRun:
     """Validate ``suite`` on the session table ``table_name`` with GX (imported here).
 
     ``identifiers``: columns whose values are never kept; with ``id_suffix`` also every
     ``*_id`` column (source tables; the indicator table's ids name measures and units).
     ``not_null``: columns the reader proved never NULL (their NULL counts are not re-scanned);
-    ``unique``: columns the reader proved to repeat no value (their duplicates are not counted)."""
+    ``unique``: columns the reader proved to repeat no value (their duplicates are not counted);
+    ``values``: the reader's value counts of the table's low-cardinality columns
+    (``sources.values``; their per-value checks are counted there); ``row_count``: the table's
+    row count, when known (not counted again)."""
     from . import gxengine
 
     t0 = time.perf_counter()
@@ -103,7 +107,8 @@ def run_suite_on_table(conn: sa.Connection, suite: SuiteFile, table_name: str, *
         if not exps:
             continue
         gx_suite = gxengine.suite_from_json({"name": suite.name, "expectations": exps})
-        outcome = gxengine.run_suite(conn, table_name, gx_suite, formats[group], params, not_null, unique)
+        outcome = gxengine.run_suite(conn, table_name, gx_suite, formats[group], params, not_null, unique,
+                                     values, row_count)
         for r in outcome.results:
             check = (r.expectation_config.meta or {}).get("check")
             exp = metas[check]

@@ -80,7 +80,8 @@ class QualityGate:
                                          params=self.params, tables=tables, identifiers=identifiers,
                                          rows=loaded.rows, source=name,
                                          not_null=getattr(loaded, "not_null", frozenset()),
-                                         unique=getattr(loaded, "unique", frozenset()))
+                                         unique=getattr(loaded, "unique", frozenset()),
+                                         values=getattr(loaded, "value_counts", None), row_count=loaded.rows)
                 self.suites.append(run)
                 failed = [r for r in run.results if r.failed]
                 log.info(f"checked {name}.{tname}", checks=len(run.results), failed=len(failed),

@@ -41,9 +41,13 @@ GX's own; no GX module is patched) closes those gaps:
   is answered by ``count(k) - count(DISTINCT k)`` when no value repeats (on DuckDB first by
   ``count(DISTINCT hash(k))``: distinct hashes prove distinct values, and cost less), or
   without a query for a key the reader proved unique (``unique``), and the
-  NULL count of a column the reader proved never NULL (``not_null``) is 0 without a scan; a
-  regex check counts over the column's distinct values; and a check of rows matching ``W`` and
-  a check of their share share one count of ``W``.
+  NULL count of a column the reader proved never NULL (``not_null``) is 0 without a scan; the
+  table's row count is the reader's (``row_count``); a single-column count (NULLs, value set,
+  range, regex) of a low-cardinality column is computed over the column's distinct values — for
+  the columns the reader's value counts cover (``values``, ``sources.values``) all in one
+  statement from one grouped scan of the raw file, otherwise a regex check on DuckDB groups the
+  checked column —; and a check of rows matching ``W`` and a check of their share share one
+  count of ``W``.
 
 Also here: the ephemeral data context (no files, no analytics, no progress bars) and the
 Validator over one table (GX's ``Validator`` with one ``SqlAlchemyBatchData`` batch)."""
@@ -123,10 +127,13 @@ class _SessionCatalog:
 class RunConnectionEngine(SqlAlchemyExecutionEngine):
     """GX's SQLAlchemy execution engine bound to one open connection (the run's session)."""
 
-    def __init__(self, conn: sa.Connection, not_null: frozenset = frozenset(), unique: frozenset = frozenset()):
+    def __init__(self, conn: sa.Connection, not_null: frozenset = frozenset(), unique: frozenset = frozenset(),
+                 values=None, row_count: int | None = None):
         self._run_conn = conn
         self._not_null = frozenset(not_null)
         self._unique = frozenset(unique)
+        self._values = values                  # sources.values.ValueCounts of the table, or None
+        self._row_count = row_count            # the table's row count when the caller knows it
         self._deferred: set = set()
         guard = sa.engine.Engine(sa.pool.NullPool(_refuse_connection), conn.dialect, conn.engine.url)
         super().__init__(engine=guard, create_temp_table=False)
@@ -157,7 +164,9 @@ class RunConnectionEngine(SqlAlchemyExecutionEngine):
         todo = [m for m in todo if m.id not in resolved]
         resolved.update(self._no_duplicates(todo))
         todo = [m for m in todo if m.id not in resolved]
-        resolved.update(self._regex_over_values(todo, metrics or {}))
+        resolved.update(self._known_row_count(todo))
+        todo = [m for m in todo if m.id not in resolved]
+        resolved.update(self._per_value_counts(todo, metrics or {}))
         todo = [m for m in todo if m.id not in resolved]
         resolved.update(self._shared_row_counts(todo))
         todo = [m for m in todo if m.id not in resolved]
@@ -201,20 +210,39 @@ class RunConnectionEngine(SqlAlchemyExecutionEngine):
             out[m.id] = 0
         return out
 
-    def _regex_over_values(self, metrics_to_resolve, metrics: dict) -> dict:
-        """A regex check's count of unexpected rows on DuckDB, computed over the column's distinct
-        values (``GROUP BY`` the column, GX's own condition once per value, weighted by its row
-        count) instead of the regex on every row: the checked columns hold codes (a hundred to a
-        thousand distinct values in thirty million rows). Same number as GX's ``sum(CASE WHEN
-        <unexpected> THEN 1 ELSE 0 END)``, NULL for an empty table as there."""
-        out = {}
-        if self._run_conn.dialect.name != "duckdb":
-            return out
+    def _known_row_count(self, metrics_to_resolve) -> dict:
+        """``table.row_count`` of the whole table when the caller knows it (``row_count``: the
+        reader counted the rows of the table being checked), without another ``count(*)``."""
+        if self._row_count is None:
+            return {}
+        return {m.id: int(self._row_count) for m in metrics_to_resolve
+                if m.metric_name == "table.row_count"
+                and not {k for k, v in dict(m.metric_domain_kwargs or {}).items() if v is not None} - {"batch_id"}}
+
+    def _per_value_counts(self, metrics_to_resolve, metrics: dict) -> dict:
+        """A single-column count of unexpected rows (GX's ``sum(CASE WHEN <unexpected> THEN 1
+        ELSE 0 END)`` over a column: NULL counts, value sets, ranges, regexes), computed over
+        the column's distinct values — GX's own condition once per value, weighted by its row
+        count — instead of on every row. Same number, NULL for an empty table as there.
+
+        Columns the table's ``values`` cover (``sources.values.ValueCounts``: low-cardinality
+        columns of a view read in place) are counted all together in one statement, from one
+        grouped scan of the raw file. Otherwise, on DuckDB, a regex count groups the checked
+        column (the checked columns hold codes: a hundred to a thousand distinct values in
+        thirty million rows); the other counts are GX's."""
+        covered, own = [], []
         for m in metrics_to_resolve:
-            if m.metric_name not in _PER_VALUE_COUNTS:
+            if not m.metric_name.endswith(".unexpected_count") or not m.metric_name.startswith("column_values."):
                 continue
             domain = {k: v for k, v in dict(m.metric_domain_kwargs or {}).items() if v is not None}
             if set(domain) - {"column", "batch_id"} or not isinstance(domain.get("column"), str):
+                continue
+            column = domain["column"]
+            if self._values is not None and self._values.covers(column):
+                pass
+            elif m.metric_name in _PER_VALUE_COUNTS and self._run_conn.dialect.name == "duckdb":
+                pass
+            else:
                 continue
             try:
                 deps = self._get_computed_metric_evaluation_dependencies_by_metric_name(
@@ -223,18 +251,39 @@ class RunConnectionEngine(SqlAlchemyExecutionEngine):
             except Exception:  # noqa: BLE001 - not in the form this knows: GX computes it
                 continue
             inner = list(agg.clauses) if isinstance(agg, sa.sql.functions.FunctionElement) else []
-            if getattr(agg, "name", None) != "sum" or len(inner) != 1 or not isinstance(inner[0], sa.sql.elements.Case):
+            if getattr(agg, "name", None) != "sum" or len(inner) != 1 or not isinstance(inner[0], sa.sql.elements.Case) \
+                    or not _only_column(inner[0], column):
                 continue
-            column = domain["column"]
+            if self._values is not None and self._values.covers(column):
+                covered.append((m, column, inner[0]))
+            else:
+                own.append((m, column, inner[0], compute_kwargs))
+        out = self._counts_over_value_counts(covered)
+        for m, column, case, compute_kwargs in own:
             batch, _, _ = self.get_compute_domain(dict(compute_kwargs), domain_type=MetricDomainTypes.TABLE)
             values = (sa.select(sa.column(column), sa.func.count().label("indikatorer_rows"))
                       .select_from(batch).group_by(sa.column(column)).subquery("indikatorer_values"))
-            query = sa.select(sa.func.sum(inner[0] * values.c.indikatorer_rows)).select_from(values)
+            query = sa.select(sa.func.sum(case * values.c.indikatorer_rows)).select_from(values)
             try:
                 out[m.id] = self.execute_query(query).scalar()
             except sa.exc.DBAPIError:
                 continue                      # GX runs its own query and reports its error
         return out
+
+    def _counts_over_value_counts(self, covered: list) -> dict:
+        """The counts of ``covered`` (metric, column, GX's CASE) in one statement over the
+        table's value counts: ``sum(CASE … * rows) FILTER (WHERE set = <the column's>)``."""
+        if not covered:
+            return {}
+        from ..sources.values import ROWS, SET
+        values, sets = self._values.select(list(dict.fromkeys(c for _, c, _ in covered)))
+        sums = [sa.cast(sa.func.sum(case * values.c[ROWS]).filter(values.c[SET] == sets[column]), sa.BigInteger)
+                .label(f"n{i}") for i, (_, column, case) in enumerate(covered)]
+        try:
+            row = self.execute_query(sa.select(*sums).select_from(values)).one()
+        except sa.exc.DBAPIError:
+            return {}                         # GX runs its own queries and reports their errors
+        return {m.id: (None if n is None else int(n)) for (m, _, _), n in zip(covered, row)}
 
     def _shared_row_counts(self, metrics_to_resolve) -> dict:
         """Two SQL checks over the same condition ``W`` — the rows (``SELECT a._row FROM {batch} a
@@ -374,6 +423,13 @@ def _count_ids(metric) -> list:
                                 metric_value_kwargs=value_kwargs).id for n in names]
 
 
+def _only_column(expr, column: str) -> bool:
+    """Every column ``expr`` reads is the unbound column ``column`` (GX's condition of a
+    single-column metric, to be evaluated over another relation with that column)."""
+    cols = [e for e in sa.sql.visitors.iterate(expr) if isinstance(e, sa.sql.expression.ColumnClause)]
+    return bool(cols) and all(c.name == column and c.table is None for c in cols)
+
+
 def _is_zero(n: Any) -> bool:
     return isinstance(n, int) and not isinstance(n, bool) and n == 0
 
@@ -403,11 +459,11 @@ def context():
 
 
 def validator(conn: sa.Connection, table_name: str, not_null: frozenset = frozenset(),
-              unique: frozenset = frozenset()) -> Validator:
+              unique: frozenset = frozenset(), values=None, row_count: int | None = None) -> Validator:
     """A GX Validator over one table of the run's session (``not_null``: columns proved never
     NULL in it, see ``RunConnectionEngine._known_not_null``; ``unique``: columns proved to
     repeat no value, see ``RunConnectionEngine._no_duplicates``)."""
-    engine = RunConnectionEngine(conn, not_null, unique)
+    engine = RunConnectionEngine(conn, not_null, unique, values, row_count)
     data = SqlAlchemyBatchData(execution_engine=engine, table_name=table_name)
     definition = LegacyBatchDefinition(datasource_name="run", data_connector_name="session",
                                        data_asset_name=table_name, batch_identifiers=IDDict({}))
@@ -417,10 +473,11 @@ def validator(conn: sa.Connection, table_name: str, not_null: frozenset = frozen
 
 def run_suite(conn: sa.Connection, table_name: str, suite: gx.ExpectationSuite, result_format: Any,
               parameters: dict[str, Any] | None = None, not_null: frozenset = frozenset(),
-              unique: frozenset = frozenset()):
-    """Validate ``suite`` on ``table_name``; returns GX's ExpectationSuiteValidationResult."""
+              unique: frozenset = frozenset(), values=None, row_count: int | None = None):
+    """Validate ``suite`` on ``table_name``; returns GX's ExpectationSuiteValidationResult
+    (``values``, ``row_count``: see ``RunConnectionEngine``)."""
     try:
-        return validator(conn, table_name, not_null, unique).validate(expectation_suite=suite, result_format=result_format,
+        return validator(conn, table_name, not_null, unique, values, row_count).validate(expectation_suite=suite, result_format=result_format,
                                                     suite_parameters=parameters or {}, catch_exceptions=True)
     finally:
         finish_pending_result(conn)

@@ -17,6 +17,7 @@ from ..job import Job
 from ..spec.layouts import Layout, TableSpec, load_layout
 from .codemaps import map_expression
 from .files import ascending_without_repeats, find_table_file, open_raw
+from .values import ValueCounts
 from .pseudonym import Pseudonymiser, looks_like_personnummer, read_key
 from ..compile.dialects import clean_text as _plain_clean_text, parse_value
 from ..spec.layouts import load_code_maps
@@ -39,6 +40,9 @@ class LoadedTable:
     # columns the reader proved to hold no value twice (``_proved_unique``): the gate's
     # uniqueness check need not count their duplicates
     unique: frozenset = frozenset()
+    # the low-cardinality columns whose values the checks may count on the raw file (a view
+    # read in place; ``sources.values``); None: count them in ``relation``
+    value_counts: ValueCounts | None = None
 
 
 @dataclass
@@ -149,12 +153,7 @@ def _normalise(session: Session, loaded: LoadedSource, tname: str, tspec: TableS
             continue
         used.add(actual)
         src = raw_rel.c[actual]
-        if cspec.type == "string":
-            value = clean_text(src, raw_types[actual], session.dialect, actual not in dictionary)
-        else:
-            value = parse_value(src, cspec.type, raw_types[actual], session.dialect, decimal_comma)
-        if cspec.map:
-            value = map_expression(value, cspec.map)
+        value = _value_of(src, cspec, raw_types[actual], session.dialect, decimal_comma, actual not in dictionary)
         raw_of[col] = (src, value, actual, cspec)
         if cspec.identifier == "person":
             if pseudo is not None:
@@ -191,11 +190,42 @@ def _normalise(session: Session, loaded: LoadedSource, tname: str, tspec: TableS
     finally:
         for cleanup in cleanups:
             cleanup()
-    rows = session.scalar(sa.select(sa.func.count()).select_from(rel))
+    values = None
+    if as_view and not joins:
+        # the view is a projection of the raw file, row for row: the file's row count (from
+        # the Parquet footers) is the view's, without computing the view
+        rows = session.scalar(sa.select(sa.func.count()).select_from(raw_rel))
+        values = _value_counts(raw_rel, raw_of, raw_types, dictionary, session.dialect, decimal_comma)
+    else:
+        rows = session.scalar(sa.select(sa.func.count()).select_from(rel))
     if rows == 0:
         loaded.notes.append(f"{Path(origin).name}: table `{tname}` has no rows")
     return LoadedTable(tname, rel, origin, rows or 0, "", {c: s.type for c, s in tspec.columns.items()},
-                       frozenset(not_null) if rows else frozenset(), unique)
+                       frozenset(not_null) if rows else frozenset(), unique, values)
+
+
+def _value_of(src, cspec, raw_type: str, dialect: str, decimal_comma: bool, guarded: bool = True):
+    """The normalised value of a raw column (trimmed text or parsed value, then the code map)."""
+    if cspec.type == "string":
+        value = clean_text(src, raw_type, dialect, guarded)
+    else:
+        value = parse_value(src, cspec.type, raw_type, dialect, decimal_comma)
+    if cspec.map:
+        value = map_expression(value, cspec.map)
+    return value
+
+
+def _value_counts(raw_rel, raw_of: dict, raw_types: dict[str, str], dictionary: frozenset, dialect: str,
+                  decimal_comma: bool) -> ValueCounts | None:
+    """The columns of a view read in place whose raw Parquet column is dictionary-encoded
+    throughout (few distinct values) and not person-identifying: the checks count their
+    values on the raw column (``sources.values``)."""
+    columns = {}
+    for col, (_, _, actual, cspec) in raw_of.items():
+        if actual in dictionary and cspec.identifier is None:
+            columns[col] = (actual, lambda x, c=cspec, t=raw_types[actual]: _value_of(x, c, t, dialect, decimal_comma,
+                                                                                      guarded=False))
+    return ValueCounts(raw_rel, columns) if columns else None
 
 
 _UNCHANGED = object()          # in ``_check_values``' answer: the ``unchanged`` column is its raw text
@@ -217,7 +247,10 @@ def _key_in_place(tspec: TableSpec, raw_of: dict, raw_types: dict[str, str], dia
 def _check_values(session: Session, raw_rel, raw_of: dict, tname: str, origin: str,
                   raw_types: dict[str, str] | None = None, dictionary: frozenset = frozenset(),
                   unchanged: str | None = None) -> set:
-    """One aggregate over the raw table: unparseable values and nulls in required columns.
+    """Unparseable values and nulls in required columns, counted over the raw table: first one
+    aggregate of cheaper conditions that include each check's rows (where a guarded
+    ``clean_text`` would not trim, the value is its own clean text: missing only if NULL,
+    unchanged), then, only for the checks with such rows, the exact counts and first rows.
 
     Returns the columns proved never NULL in the normalised table when no error is raised:
     the required (not nullable) columns whose typed value is NULL only where the raw value is
@@ -235,31 +268,52 @@ def _check_values(session: Session, raw_rel, raw_of: dict, tname: str, origin: s
     aggs, checks = [], []
     proved = set()
     raw_types = raw_types or {}
+    guards: dict[str, object] = {}
     for col, (src, value, actual, cspec) in raw_of.items():
+        guard = None
         if _never_blank(raw_types.get(actual)):
             missing = src.is_(None)
             present = src.is_not(None)
         else:
             raw_text = clean_text(src, raw_types.get(actual), session.dialect, actual not in dictionary)
             missing, present = raw_text.is_(None), raw_text.is_not(None)
+            guard = _trim_guard(src, raw_types.get(actual), session.dialect, actual not in dictionary)
+            if guard is not None:
+                guards[actual] = guard
         if cspec.type != "string":
             bad = sa.and_(present, value.is_(None))
-            checks.append((col, actual, cspec, "parse", bad))
+            checks.append((col, actual, cspec, "parse", bad, [bad]))
         if not cspec.nullable:
-            checks.append((col, actual, cspec, "null", missing))
+            # a value that trimming cannot change is its own clean text: missing only if NULL
+            checks.append((col, actual, cspec, "null", missing, [missing] if guard is None else [src.is_(None), guard]))
             if cspec.type != "string" or not cspec.map or _map_keeps_values(cspec.map):
                 proved.add(col)
     if unchanged is not None:
-        src, value = raw_of[unchanged][0], raw_of[unchanged][1]
-        checks.append((unchanged, raw_of[unchanged][2], raw_of[unchanged][3], "changed",
-                       value.is_distinct_from(sa.cast(src, sa.String))))
+        src, value, actual = raw_of[unchanged][0], raw_of[unchanged][1], raw_of[unchanged][2]
+        changed = value.is_distinct_from(sa.cast(src, sa.String))
+        guard = None if raw_of[unchanged][3].map else guards.get(actual)
+        checks.append((unchanged, actual, raw_of[unchanged][3], "changed", changed,
+                       [changed] if guard is None else [guard]))
     if not checks:
         return proved
-    for i, (_, _, _, _, cond) in enumerate(checks):
+    # first only the counts of conditions that together include each check's rows and are
+    # cheaper to test (the values a guarded ``clean_text`` would trim, not the trimmed text;
+    # each condition counted once); then the exact counts and first rows of the checks with
+    # such rows (usually none)
+    parts = list({id(p): p for c in checks for p in c[5]}.values())
+    first = session.execute(sa.select(*[sa.func.count().filter(p).label(f"s{i}") for i, p in enumerate(parts)])
+                            .select_from(raw_rel)).one()
+    suspect = {id(p) for p, n in zip(parts, first) if n}
+    checks = [c for c in checks if any(id(p) in suspect for p in c[5])]
+    if not any(c[3] == "changed" for c in checks) and unchanged is not None:
+        proved.add(_UNCHANGED)
+    if not checks:
+        return proved
+    for i, (_, _, _, _, cond, _) in enumerate(checks):
         aggs.append(sa.func.count().filter(cond).label(f"n{i}"))
         aggs.append(sa.func.min(raw_rel.c["_row"]).filter(cond).label(f"r{i}"))
     result = session.execute(sa.select(*aggs).select_from(raw_rel)).one()
-    for i, (col, actual, cspec, what, _) in enumerate(checks):
+    for i, (col, actual, cspec, what, _, _) in enumerate(checks):
         n, row = result[2 * i], result[2 * i + 1]
         if what == "changed":
             if not n:
@@ -302,13 +356,21 @@ def clean_text(src, raw_type: str | None, dialect: str, guarded: bool = True):
     per row, no dictionary); the test costs a third of it. Not ``guarded``: the plain expression
     (a dictionary-encoded Parquet column, where DuckDB trims each dictionary entry once)."""
     plain = _plain_clean_text(src)
-    if not guarded or dialect != "duckdb" or str(raw_type or "").strip().upper() not in _TEXT_TYPES:
+    may_change = _trim_guard(src, raw_type, dialect, guarded)
+    if may_change is None:
         return plain
+    return sa.case((may_change, plain), else_=sa.cast(src, sa.String))
+
+
+def _trim_guard(src, raw_type: str | None, dialect: str, guarded: bool = True):
+    """The condition under which ``clean_text`` trims (true where trimming may change the value,
+    NULL for NULL); None where it always trims (``guarded`` off, not DuckDB, not a VARCHAR)."""
+    if not guarded or dialect != "duckdb" or str(raw_type or "").strip().upper() not in _TEXT_TYPES:
+        return None
     x = sa.cast(src, sa.String)
-    may_change = sa.or_(x < sa.literal("!", sa.String), x > sa.literal("~", sa.String),
-                        sa.func.ends_with(x, sa.literal(" ", sa.String)),
-                        sa.func.length(x) != sa.func.strlen(x))
-    return sa.case((may_change, plain), else_=x)
+    return sa.or_(x < sa.literal("!", sa.String), x > sa.literal("~", sa.String),
+                  sa.func.ends_with(x, sa.literal(" ", sa.String)),
+                  sa.func.length(x) != sa.func.strlen(x))
 
 
 def _map_keeps_values(map_name: str) -> bool:
