@@ -1,6 +1,5 @@
 """What a run knows while it computes: the job, the session, the loaded sources, the periods
-table and the sick-leave cases (built once per source and gap, then shared by measures; built
-ahead of the data-quality gate by ``engine/prebuild.py`` and discarded when the gate excludes rows).
+table and the sick-leave cases (built once per source and gap, then shared by measures).
 
 Two more per-run caches of temporary tables, shared by every measure of the run:
 
@@ -38,7 +37,6 @@ class RunContext:
     _cache: dict[Any, Any] = field(default_factory=dict)
     _bases: "OrderedDict[Any, sa.TableClause]" = field(default_factory=OrderedDict)
     share: bool = True                    # False: every base evaluated where it is read (no per-run tables)
-    _generation: list[int] = field(default_factory=lambda: [0])   # bumped by ``discard_cases``
 
     @property
     def periods(self) -> sa.TableClause:
@@ -56,7 +54,7 @@ class RunContext:
         if [p.label for p in periods] == [p.label for p in self.periods_list]:
             return self
         return RunContext(self.job, self.session, self.sources, periods, self.age_bands, None, self._cases,
-                          self._cache, self._bases, self.share, self._generation)
+                          self._cache, self._bases, self.share)
 
     def sources_of_kind(self, kind: str) -> list[LoadedSource]:
         return [s for s in self.sources.values() if s.kind == kind]
@@ -64,19 +62,11 @@ class RunContext:
     def cases(self, source: LoadedSource, max_gap: int = 5) -> CaseTables:
         key = (source.name, max_gap)
         if key not in self._cases:
-            prefix = f"{safe_identifier(source.name)}_g{max_gap}_" + (f"v{self._generation[0]}_" if self._generation[0] else "")
+            prefix = f"{safe_identifier(source.name)}_g{max_gap}_"
             self._cases[key] = build_cases(self.session, rule_for(source, max_gap), self.job.data_as_of,
                                            self.age_bands, prefix=prefix)
         return self._cases[key]
 
-    def discard_cases(self) -> None:
-        """Drop the cases built so far (the sources changed under them: rows excluded by the
-        data-quality gate after ``engine/prebuild.py`` built them); later ones get new names."""
-        for ct in self._cases.values():
-            for table in (ct.cases, ct.periods):
-                self.drop(table)
-        self._cases.clear()
-        self._generation[0] += 1
 
     def cached(self, key: Any, build: Callable[[], Any]) -> Any:
         """The run's value for ``key`` (a temporary table …), built on first use."""

@@ -39,7 +39,6 @@ from .context import RunContext
 from .evaluate import evaluate, plan_variants, refusal_message
 from .finish import to_indicator_rows
 from .options import resolve_options
-from .prebuild import prebuild_cases
 from .session import open_session
 from ..stats.lazy import MODULES as LAZY_MODULES
 
@@ -283,12 +282,9 @@ def run_job(job: Job, *, force: bool = False, wait_seconds: float = 0.0, measure
                         tables[f"{name}.{tname}"] = {"origin": _shown_origin(t.origin, job), "rows": t.rows,
                                                      "fingerprint": t.fingerprint}
                     log.info(f"read source {name} ({src.kind})", seconds=round(time.perf_counter() - t0, 2))
-                ctx = RunContext(job, session, sources, periods, age_bands=age_bands)
-                prebuilt = prebuild_cases(ctx, plans)            # while GX is imported (engine/prebuild.py)
                 quality = QualityGate(job, run_id, out)           # data quality (quality/, expectations/)
                 quality.check_sources(session, sources)           # critical failure: QualityError, nothing published
-                if prebuilt and quality.excluded:
-                    ctx.discard_cases()                           # built from rows the gate has excluded
+                ctx = RunContext(job, session, sources, periods, age_bands=age_bands)
                 table = compute(ctx, plans, job.measures != "all", run_id, job.disclosure.min_count, result)
                 table = quality.check_indicators(session, table)  # ... and warnings flag the rows
                 backend = session.dialect
@@ -319,7 +315,7 @@ def run_job(job: Job, *, force: bool = False, wait_seconds: float = 0.0, measure
 
 def _warm_imports() -> None:
     """Import Great Expectations (about 2 s) and scipy/statsmodels (about 1 s, ``stats/lazy.py``)
-    in a background thread while the sources are read and the cases built (``engine/prebuild.py``):
+    in a background thread while the sources are read:
     that work runs in the database, which releases the GIL. The data-quality gate imports it
     again when it needs it (a no-op by then, or the same error if it cannot be imported)."""
     def work():
