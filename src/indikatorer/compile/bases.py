@@ -117,6 +117,11 @@ def _sources_key(name: str, ctx, source, sources: Mapping[str, Any] | None) -> A
         return ()
     if name in SOURCES_KEY:
         return ("read", SOURCES_KEY[name](ctx, source, dict(sources or {})))
+    return source_names(sources)
+
+
+def source_names(sources: Mapping[str, Any] | None) -> tuple:
+    """The plan's sources as sorted (kind, source name) pairs (a hashable key)."""
     return tuple(sorted((k, getattr(s, "name", None)) for k, s in (sources or {}).items()))
 
 

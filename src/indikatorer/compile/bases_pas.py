@@ -30,7 +30,7 @@ import sqlalchemy as sa
 
 from ..errors import CapabilityError
 from ..spec.codelists import kva_code_lists, kva_codes
-from .bases import _period_cols, base, cases_base
+from .bases import _period_cols, base, cases_base, source_names
 from .groups import diagnosis_main, diagnosis_sub, known_region, normalised_icd
 
 _NULL = lambda: sa.cast(sa.null(), sa.String)  # noqa: E731
@@ -216,11 +216,11 @@ def _coverage_regions(ctx, sources):
 def _coverage_key(ctx, source, sources):
     """What ``covered_cases`` reads of the other sources: the covered region codes themselves
     (a units survey and a PAS extract of the same regions give the same base)."""
-    regions = _coverage_regions(ctx, _others(source, sources))
+    others = _others(source, sources)
+    regions = _coverage_regions(ctx, others)
     if regions is None:
         return None
-    names = tuple(sorted((k, getattr(s, "name", None)) for k, s in _others(source, sources).items()))
-    return ctx.cached(("coverage", names), lambda: tuple(sorted(
+    return ctx.cached(("coverage", source_names(others)), lambda: tuple(sorted(
         str(r[0]) for r in ctx.session.execute(sa.select(regions.subquery("cov").c[0])).fetchall())))
 
 

@@ -7,8 +7,8 @@ Two more per-run caches of temporary tables, shared by every measure of the run:
   (the PAS contacts carrying a KVÅ code, the regions a source covers): built on first use,
   kept for the run.
 * ``shared_base(key, build)`` — materialised base relations, one per (base, source, what it
-  reads of the other sources, window, the options the base reads, periods): the variants and measures on the same base read one
-  table instead of evaluating the base again. Only the ``SHARED_BASES`` most recently used
+  reads of the other sources, window, the options the base reads, periods): the variants and
+  measures on the same base read one table instead of evaluating the base again. Only the ``SHARED_BASES`` most recently used
   are kept; older ones are dropped (they can be large)."""
 from __future__ import annotations
 

@@ -238,11 +238,8 @@ class RunConnectionEngine(SqlAlchemyExecutionEngine):
             if set(domain) - {"column", "batch_id"} or not isinstance(domain.get("column"), str):
                 continue
             column = domain["column"]
-            if self._values is not None and self._values.covers(column):
-                pass
-            elif m.metric_name in _PER_VALUE_COUNTS and self._run_conn.dialect.name == "duckdb":
-                pass
-            else:
+            in_values = self._values is not None and self._values.covers(column)
+            if not in_values and not (m.metric_name in _PER_VALUE_COUNTS and self._run_conn.dialect.name == "duckdb"):
                 continue
             try:
                 deps = self._get_computed_metric_evaluation_dependencies_by_metric_name(
@@ -254,7 +251,7 @@ class RunConnectionEngine(SqlAlchemyExecutionEngine):
             if getattr(agg, "name", None) != "sum" or len(inner) != 1 or not isinstance(inner[0], sa.sql.elements.Case) \
                     or not _only_column(inner[0], column):
                 continue
-            if self._values is not None and self._values.covers(column):
+            if in_values:
                 covered.append((m, column, inner[0]))
             else:
                 own.append((m, column, inner[0], compute_kwargs))
