@@ -288,6 +288,7 @@ def run_job(job: Job, *, force: bool = False, wait_seconds: float = 0.0, measure
                     log.info(f"read source {name} ({src.kind})", seconds=round(time.perf_counter() - t0, 2))
                 quality = QualityGate(job, run_id, out)           # data quality (quality/, expectations/)
                 quality.check_sources(session, sources)           # critical failure: QualityError, nothing published
+                session.unordered()                               # sources numbered and checked in file order
                 ctx = RunContext(job, session, sources, periods, age_bands=age_bands)
                 table = compute(ctx, plans, job.measures != "all", run_id, job.disclosure.min_count, result,
                                 charts)
